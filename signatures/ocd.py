@@ -85,6 +85,10 @@ _SESSION = ("session", "seesion", "end of session", "immediately removed")
 _FOREVER = ("forever", "unlimited", "permanent", "no expiration", "persistent")
 
 
+class PackWriteError(SignatureError):
+    """The pack could not be written (destination not writable)."""
+
+
 class Retention(NamedTuple):
     """A normalised retention: ``persistent`` and ``days`` are ``None`` when unknown."""
 
@@ -352,6 +356,6 @@ def import_csv(
         tmp.write_text(_toml.dumps({"pack": pack, "services": services}), encoding="utf-8")
         tmp.replace(target)
     except OSError as exc:
-        raise SignatureError(f"{directory}: cannot write the pack ({exc.strerror})") from None
+        raise PackWriteError(f"{directory}: cannot write the pack ({exc.strerror})") from None
     report.path = str(target)
     return report

@@ -1,0 +1,191 @@
+"""``cookiescan signatures ...``: list, show, check and import signatures.
+
+The group stands alone (``signatures_cli``); the main CLI attaches it with
+``cli.add_command(signatures_cli)``. JSON goes to stdout, messages to stderr. Exit codes:
+0 fine, 1 invalid signature files, 2 bad input (unknown id, unreadable CSV).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import defaultdict
+from typing import Any
+
+import click
+
+from . import CATEGORIES, SignatureDB, SignatureError, load, ocd
+from .loader import default_paths, iter_files, read_file
+
+
+def _dump(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _load() -> SignatureDB:
+    try:
+        return load()
+    except SignatureError as exc:
+        raise click.ClickException(f"{exc}\n(run 'cookiescan signatures check' for every error)")
+
+
+@click.group(name="signatures")
+def signatures_cli() -> None:
+    """The service signature database: list, show, check and import signatures
+
+    Own services live in signatures/services/*.toml; imported packs in the user data dir
+    ($XDG_DATA_HOME/cookiescan/signatures).
+    """
+
+
+@signatures_cli.command(name="list")
+@click.option(
+    "--category",
+    type=click.Choice(sorted(CATEGORIES)),
+    help="Only services of this category.",
+)
+def list_services(category: str | None) -> None:
+    """List every service as JSON: id, name, category, vendor, and the pack it came from
+
+    Example:
+
+    \b
+        cookiescan signatures list --category consent
+    """
+    db = _load()
+    rows = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "category": s.category,
+            "vendor": s.vendor.get("name"),
+            "pack": s.pack,
+        }
+        for s in db.services
+        if category is None or s.category == category
+    ]
+    _dump(rows)
+
+
+@signatures_cli.command()
+@click.argument("service_id", metavar="ID")
+def show(service_id: str) -> None:
+    """Show every fact of one service as JSON
+
+    Example:
+
+    \b
+        cookiescan signatures show mailjet
+    """
+    db = _load()
+    if service_id not in db:
+        near = difflib.get_close_matches(service_id, [s.id for s in db.services], n=3)
+        hint = f" Did you mean: {', '.join(near)}?" if near else ""
+        raise click.BadParameter(
+            f"no service {service_id!r}.{hint} ('cookiescan signatures list' lists them)",
+            param_hint="ID",
+        )
+    _dump(db.service(service_id).to_dict())
+
+
+@signatures_cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+def check(paths: tuple[str, ...]) -> None:
+    """Validate every signature file and pack; exit 1 on any error
+
+    Checks each file against the schema, then across files: an id or a host may belong to
+    one own service only. Without PATHS: the bundled services and the user data dir.
+
+    Example:
+
+    \b
+        cookiescan signatures check
+        cookiescan signatures check signatures/services/mailjet.toml
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+    services = []
+    files = 0
+    try:
+        file_list = list(iter_files(paths or default_paths()))
+    except SignatureError as exc:
+        raise click.BadParameter(str(exc), param_hint="PATHS") from None
+    for path in file_list:
+        files += 1
+        try:
+            services.extend(read_file(path))
+        except SignatureError as exc:
+            errors.append(str(exc))
+    errors.extend(_cross_file_errors(services, warnings))
+    for message in errors:
+        click.echo(f"error: {message}", err=True)
+    for message in warnings:
+        click.echo(f"warning: {message}", err=True)
+    imported = sum(s.imported for s in services)
+    click.echo(
+        f"{files} files, {len(services) - imported} own services, {imported} imported: "
+        f"{len(errors)} error(s), {len(warnings)} warning(s)"
+    )
+    if errors:
+        raise click.exceptions.Exit(1)
+
+
+def _cross_file_errors(services: list[Any], warnings: list[str]) -> list[str]:
+    """Conflicts between files (each reported, unlike ``load`` which stops at the first)."""
+    errors: list[str] = []
+    ids: dict[tuple[bool, str], str] = {}
+    hosts: dict[str, str] = {}
+    cookies: dict[str, list[str]] = defaultdict(list)
+    for s in services:
+        key = (s.imported, s.id)
+        if key in ids:
+            errors.append(f"{s.origin}: id {s.id!r} is already defined by {ids[key]}")
+            continue
+        ids[key] = s.origin
+        if s.imported:
+            continue
+        for host in s.hosts:
+            if host in hosts and hosts[host] != s.origin:
+                errors.append(
+                    f"{s.origin}: 'hosts' {host!r} is already claimed by {hosts[host]} "
+                    "(a host belongs to one service alone)"
+                )
+            hosts.setdefault(host, s.origin)
+        for cookie in s.data.get("cookies", []):
+            if cookie.get("match", "exact") == "exact" and not cookie.get("domain"):
+                cookies[cookie["name"]].append(s.id)
+    for name, owners in sorted(cookies.items()):
+        if len(set(owners)) > 1:
+            warnings.append(
+                f"cookie {name!r} is claimed by {', '.join(sorted(set(owners)))} "
+                "(the first loaded wins; give each a 'domain' if they differ)"
+            )
+    return errors
+
+
+@signatures_cli.command(name="import-ocd")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False))
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False),
+    help="Directory to write the pack to (default: the user data dir).",
+)
+def import_ocd(csv_file: str, dest: str | None) -> None:
+    """Import the Open Cookie Database CSV as a signature pack (Apache-2.0)
+
+    Writes open-cookie-database.toml to the user data dir (or --dest) and prints what it
+    counted as JSON. Our own services keep precedence over the imported ones.
+
+    Example:
+
+    \b
+        cookiescan signatures import-ocd open-cookie-database.csv
+    """
+    try:
+        report = ocd.import_csv(csv_file, dest)
+    except ocd.PackWriteError as exc:
+        raise click.BadParameter(str(exc), param_hint="--dest") from None
+    except SignatureError as exc:
+        raise click.BadParameter(str(exc), param_hint="FILE.csv") from None
+    click.echo(f"wrote {report.path}", err=True)
+    _dump(report.to_dict())
