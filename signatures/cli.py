@@ -26,7 +26,8 @@ def _load() -> SignatureDB:
     try:
         return load()
     except SignatureError as exc:
-        raise click.ClickException(f"{exc}\n(run 'cookiescan signatures check' for every error)")
+        hint = "(run 'cookiescan signatures check' for every error)"
+        raise click.ClickException(f"{exc}\n{hint}") from None
 
 
 @click.group(name="signatures")
