@@ -72,7 +72,9 @@ class Cookie:
 
     ``sources`` says where: ``wire`` (a ``Set-Cookie`` response header), ``jar`` (the
     browser's cookie store after the page) and ``js`` (``document.cookie`` or
-    ``cookieStore``). ``lifetime_days`` is ``None`` for a session cookie. The value itself is
+    ``cookieStore``). ``lifetime_days`` is what the browser stored (``None`` for a session
+    cookie); ``requested_lifetime_days`` is what the site asked for when the browser cut it
+    short (Chromium caps lifetimes at 400 days). The value itself is
     kept only when the scan was asked to (``include_cookie_values``): otherwise only its
     SHA-256 (first 16 hex digits) and length.
     """
@@ -82,6 +84,7 @@ class Cookie:
     path: str
     party: Party
     lifetime_days: float | None
+    requested_lifetime_days: float | None = None
     expires: float | None = None
     secure: bool = False
     http_only: bool = False

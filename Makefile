@@ -1,0 +1,24 @@
+# Every target goes through ./run, which sets up .venv and a browser when missing.
+PY := .venv/bin/python
+URL ?=
+
+.PHONY: install test test-fast lint format scan site bench cog
+install:
+	./run --version
+test:
+	./run test
+test-fast:
+	./run test -m "not browser"
+lint: install
+	$(PY) -m ruff check scanner signatures reports tests
+	$(PY) -m ruff format --check scanner signatures reports tests
+	$(PY) -m mypy scanner signatures reports
+format: install
+	$(PY) -m ruff format scanner signatures reports tests
+	$(PY) -m ruff check --fix scanner signatures reports tests
+scan:
+	./run scan $(URL)
+site: install
+	$(PY) -m scanner.localweb
+bench: install
+	$(PY) -m scanner.bench

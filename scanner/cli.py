@@ -1,0 +1,245 @@
+"""The ``cookiescan`` command line. Options -> ``ScanConfig`` -> ``scan()`` -> a file.
+
+Exit codes: 0 the scan completed; 1 ``--fail-on-findings`` and findings were made; 2 bad input
+(URL, option, file); 3 the scan completed but some pages had errors; 4 the browser could not
+run; 130 interrupted (the pages already scanned are kept in the journal).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import ScanConfig
+from .errors import BrowserError, BrowserNotFound, ConfigError
+from .journal import load_journal
+from .models import PHASES, ScanResult
+
+EXIT_FINDINGS, EXIT_USAGE, EXIT_PAGE_ERRORS, EXIT_BROWSER, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
+DEFAULTS = ScanConfig(url="")
+DEMO_URL = "https://www.example.com/"
+
+
+def _default(name: str) -> Any:
+    value = getattr(DEFAULTS, name)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def data_dir() -> Path:
+    """Where cookiescan keeps journals and user data (``$XDG_DATA_HOME/cookiescan``)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "cookiescan"
+
+
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--format`` and ``-o/--output``, shared by every command that writes a result."""
+    fn = click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=True, writable=True),
+        help="Write to this file (a directory for --format csv) instead of stdout.",
+    )(fn)
+    fn = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(_formats()),
+        default="json",
+        show_default=True,
+        help="Output format.",
+    )(fn)
+    return fn
+
+
+def _formats() -> list[str]:
+    try:
+        from reports import FORMATS
+
+        return list(FORMATS)
+    except ImportError:
+        return ["json"]
+
+
+def write_output(result: ScanResult, fmt: str, output: str | None) -> None:
+    """Render ``result`` as ``fmt`` to ``output`` (stdout when None)."""
+    if fmt == "json":
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+        return
+    import reports
+
+    if output:
+        reports.write(result, fmt, output)
+        return
+    rendered = reports.render(result, fmt)
+    if isinstance(rendered, bytes):
+        raise click.UsageError(f"--format {fmt} is binary: give a file with -o")
+    click.echo(rendered, nl=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cookiescan")
+def cli() -> None:
+    """cookiescan: which cookies and third parties a website uses, before and after consent."""
+
+
+@cli.command()
+@click.argument("url", required=False)
+@click.option("-f", "--first-party", multiple=True, metavar="DOMAIN",
+              help="Another domain of the same owner, counted as first party (repeatable).")
+@click.option("--phases", default=",".join(DEFAULTS.phases), show_default=True,
+              help=f"Comma-separated consent phases to run: {', '.join(PHASES)}.")
+@click.option("--max-pages", type=click.IntRange(1), default=_default("max_pages"),
+              show_default=True, help="Pages to visit at most.")
+@click.option("--max-depth", type=click.IntRange(0), default=_default("max_depth"),
+              show_default=True, help="Links to follow from the start page at most.")
+@click.option("--time-budget", type=click.FloatRange(0), default=_default("time_budget"),
+              show_default=True, help="Seconds for crawling one phase (0: no limit).")
+@click.option("--max-pages-per-pattern", type=click.IntRange(1),
+              default=_default("max_pages_per_pattern"), show_default=True,
+              help="Pages at most that share one URL shape (escapes calendars and traps).")
+@click.option("--include", multiple=True, metavar="REGEX",
+              help="Visit only URLs matching one of these (repeatable).")
+@click.option("--exclude", multiple=True, metavar="REGEX",
+              help="Never visit URLs matching these (repeatable).")
+@click.option("--sitemap/--no-sitemap", "use_sitemap", default=_default("use_sitemap"),
+              show_default=True, help="Also queue pages from robots.txt and sitemap.xml.")
+@click.option("--concurrency", type=click.IntRange(0), default=_default("concurrency"),
+              show_default=True, help="Pages open at once (0: two per core, at most 8).")
+@click.option("--dwell", type=click.FloatRange(0), default=_default("dwell"), show_default=True,
+              help="Seconds to stay on each page after load, so delayed trackers fire.")
+@click.option("--idle-timeout", type=click.FloatRange(0), default=_default("idle_timeout"),
+              show_default=True, help="Longest wait in seconds for the network to go quiet.")
+@click.option("--page-timeout", type=click.FloatRange(1), default=_default("page_timeout"),
+              show_default=True, help="Seconds before a page load counts as failed.")
+@click.option("--browser", default=_default("browser"), metavar="PATH",
+              help="Chromium executable (default: $COOKIESCAN_BROWSER, Playwright's, Debian's).")
+@click.option("--proxy", default=_default("proxy"), metavar="URL",
+              help="Scan through this proxy, e.g. http://proxy:3128 or socks5://host:1080.")
+@click.option("--ignore-https-errors", is_flag=True, default=_default("ignore_https_errors"),
+              help="Accept invalid certificates (staging sites).")
+@click.option("--user-agent", default=_default("user_agent"), show_default="desktop Chrome",
+              help="User agent to send.")
+@click.option("--browser-arg", "browser_args", multiple=True, metavar="ARG",
+              help="Extra Chromium command-line flag (repeatable).")
+@click.option("--include-cookie-values", is_flag=True,
+              default=_default("include_cookie_values"),
+              help="Keep cookie values in the result (they may be personal data).")
+@click.option("--fail-on-findings", is_flag=True, help="Exit with 1 when there are findings.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@output_options
+def scan(url: str | None, fmt: str, output: str | None, fail_on_findings: bool, quiet: bool,
+         phases: str, **options: Any) -> None:
+    """Scan URL and list every cookie, storage key and third party, per consent phase
+
+    Without URL, scans the bundled demo shop, served locally (no network needed).
+    Progress goes to stderr; the result (JSON by default) to stdout or -o FILE. Each page is
+    also written to FILE.partial.jsonl as soon as it is done, so an interrupted scan keeps
+    its pages: `cookiescan report FILE.partial.jsonl` renders them.
+
+    Example:
+
+    \b
+        cookiescan scan https://www.example.com/ -o result.json
+        cookiescan scan https://www.example.com/ --max-pages 50 -f example-cdn.net
+        cookiescan scan                      # the offline demo
+    """
+    echo = (lambda _msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
+    try:
+        phase_list = tuple(p.strip() for p in phases.split(",") if p.strip())
+        for key in ("first_party", "include", "exclude", "browser_args"):
+            options[key] = tuple(options[key])
+        config = ScanConfig(url=url or DEMO_URL, phases=phase_list, **options)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        raise click.UsageError(str(exc)) from None
+    result = _run(config, demo=url is None, output=output, echo=echo)
+    write_output(result, fmt, output)
+    pages = sum(len(p.visits) for p in result.phases)
+    echo(f"done: {pages} page(s), {result.error_count} page error(s)"
+         + (f"; written to {output}" if output else ""))
+    if fail_on_findings and result.findings:
+        sys.exit(EXIT_FINDINGS)
+    if result.error_count:
+        sys.exit(EXIT_PAGE_ERRORS)
+
+
+def _run(config: ScanConfig, *, demo: bool, output: str | None,
+         echo: Callable[[str], None]) -> ScanResult:
+    from . import scan as run_scan
+
+    if output:
+        journal = Path(output + ".partial.jsonl")
+    else:
+        data_dir().mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="scan-", suffix=".partial.jsonl", dir=data_dir())
+        os.close(fd)
+        journal = Path(name)
+    try:
+        if demo:
+            from .localweb import LocalWeb
+
+            echo("no URL given: scanning the bundled demo shop at https://www.example.com/ "
+                 "(served locally)")
+            with LocalWeb() as web:
+                args = (*config.browser_args, *web.browser_args())
+                config = dataclasses.replace(config, browser_args=args, ignore_https_errors=True)
+                result = run_scan(config, journal=journal, progress=echo)
+        else:
+            result = run_scan(config, journal=journal, progress=echo)
+    except ConfigError as exc:
+        journal.unlink(missing_ok=True)
+        raise click.UsageError(str(exc)) from None
+    except (BrowserNotFound, BrowserError) as exc:
+        journal.unlink(missing_ok=True)
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BROWSER)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: the pages already scanned are in {journal}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - never a traceback; the journal keeps the pages
+        click.echo(f"Error: the scan failed ({type(exc).__name__}: {exc}); the pages already "
+                   f"scanned are in {journal}", err=True)
+        sys.exit(1)
+    journal.unlink(missing_ok=True)
+    return result
+
+
+def load_result(path: str) -> ScanResult:
+    """A saved result: a JSON file, or the ``.partial.jsonl`` journal of an interrupted scan."""
+    try:
+        if path.endswith(".jsonl"):
+            return load_journal(path)
+        with open(path, encoding="utf-8") as handle:
+            return ScanResult.from_dict(json.load(handle))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise click.BadParameter(f"{path}: not a readable cookiescan result ({exc})") from None
+
+
+@cli.command()
+@click.argument("result_file", metavar="RESULT")
+@output_options
+def report(result_file: str, fmt: str, output: str | None) -> None:
+    """Render a saved result (JSON, or an interrupted scan's journal) again
+
+    Example:
+
+    \b
+        cookiescan report result.json --format html -o report.html
+        cookiescan report result.json.partial.jsonl -o recovered.json
+    """
+    write_output(load_result(result_file), fmt, output)
+
+
+def main() -> None:
+    cli(prog_name="cookiescan")

@@ -1,0 +1,143 @@
+"""Open one page, wait as a visitor would, and record everything it does.
+
+Wait policy: navigate and wait for ``load``; then for the network to go quiet (capped by
+``idle_timeout``); scroll to the bottom so lazy content loads; stay until ``dwell`` seconds
+after ``load`` so delayed trackers fire. Every failure becomes a ``PageError`` on the visit:
+the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .config import ScanConfig
+from .models import Phase, Visit
+from .observe import ContextObserver, PageRecorder
+from .parties import FirstParty
+
+LINKS_JS = """
+() => Array.from(document.querySelectorAll("a[href], area[href]"), a => a.href)
+  .filter(h => h.startsWith("http")).slice(0, 2000)
+"""
+
+# Chromium network error codes -> PageError kinds.
+_ERROR_KINDS = (
+    ("ERR_TOO_MANY_REDIRECTS", "redirect-loop"),
+    ("Download is starting", "download"),
+    ("ERR_CERT", "tls"),
+    ("ERR_SSL", "tls"),
+    ("ERR_NAME_NOT_RESOLVED", "unreachable"),
+    ("ERR_CONNECTION", "unreachable"),
+    ("ERR_ADDRESS_UNREACHABLE", "unreachable"),
+    ("ERR_TUNNEL_CONNECTION_FAILED", "proxy"),
+    ("ERR_PROXY", "proxy"),
+    ("Timeout", "timeout"),
+    ("ERR_TIMED_OUT", "timeout"),
+    ("ERR_ABORTED", "aborted"),
+)
+
+OnLoaded = Callable[[Any, PageRecorder], Awaitable[None]]
+
+
+def classify_error(message: str) -> str:
+    for needle, kind in _ERROR_KINDS:
+        if needle in message:
+            return kind
+    return "navigation"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+async def visit_page(
+    context: Any,
+    observer: ContextObserver,
+    config: ScanConfig,
+    first_party: FirstParty,
+    phase: Phase,
+    url: str,
+    depth: int,
+    on_loaded: OnLoaded | None = None,
+) -> tuple[Visit, list[str]]:
+    """Visit ``url`` in ``context``; return the ``Visit`` and the links found on the page.
+
+    ``on_loaded`` runs after ``load`` and before the dwell (the consent room clicks there).
+    """
+    page = await context.new_page()
+    recorder = PageRecorder(url, depth, phase, first_party, now_iso())
+    observer.recorders[page] = recorder
+    links: list[str] = []
+    loop = asyncio.get_running_loop()
+
+    def on_dialog(dialog: Any) -> None:
+        recorder.error("dialog", f"{dialog.type}: {dialog.message}")
+        asyncio.ensure_future(dialog.dismiss())
+
+    def on_popup(popup: Any) -> None:
+        recorder.error("popup", f"the page opened a window: {popup.url}")
+        asyncio.ensure_future(popup.close())
+
+    page.on("dialog", on_dialog)
+    page.on("popup", on_popup)
+    page.on("download", lambda d: recorder.error("download", f"download: {d.url}"))
+    page.on("crash", lambda _: recorder.error("crash", "the page crashed"))
+    try:
+        response = await page.goto(url, wait_until="load", timeout=config.page_timeout * 1000)
+        loaded_at = loop.time()
+        recorder.final_url = page.url
+        if response is not None:
+            recorder.status = response.status
+            if response.status >= 400:
+                recorder.error("http", f"HTTP {response.status} {response.status_text}".strip())
+        if on_loaded is not None:
+            await on_loaded(page, recorder)
+        await _linger(page, config, loaded_at)
+        recorder.final_url = page.url
+        recorder.title = (await page.title())[:300]
+        links = await page.evaluate(LINKS_JS)
+        recorder.links_found = len(links)
+        await observer.read_storage(page, recorder)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded, the crawl goes on
+        message = _first_line(exc)
+        if "Download is starting" not in message or not any(
+            e.kind == "download" for e in recorder.errors
+        ):
+            recorder.error(classify_error(message), message)
+    finally:
+        try:
+            await observer.settle()
+            await observer.snapshot_jar(context, recorder)
+        except Exception as exc:  # noqa: BLE001
+            recorder.error("internal", f"could not read cookies: {_first_line(exc)}")
+        observer.recorders.pop(page, None)
+        try:
+            await page.close()
+        except Exception:  # noqa: BLE001
+            pass
+    return recorder.finish(config.include_cookie_values), links
+
+
+async def _linger(page: Any, config: ScanConfig, loaded_at: float) -> None:
+    loop = asyncio.get_running_loop()
+    try:
+        await page.wait_for_load_state("networkidle", timeout=config.idle_timeout * 1000)
+    except Exception:  # noqa: BLE001 - a busy network is not an error
+        pass
+    try:
+        await page.evaluate(
+            "() => window.scrollTo(0, document.documentElement.scrollHeight || 0)"
+        )
+    except Exception:  # noqa: BLE001
+        pass
+    remaining = config.dwell - (loop.time() - loaded_at)
+    if remaining > 0:
+        await page.wait_for_timeout(remaining * 1000)
