@@ -90,45 +90,62 @@ def _domain_agrees(cookie_domain: str, rule_domain: str) -> bool:
 
 
 class _NameIndex:
-    """Exact / longest prefix / regex lookup of cookie names or storage keys."""
+    """Exact / longest prefix / regex lookup of cookie names or storage keys.
+
+    Prefixes are bucketed by their first ``_HEAD`` characters, so a lookup probes one small
+    bucket instead of every prefix length.
+    """
 
     def __init__(self) -> None:
         self.exact: dict[str, list[_NameRule]] = {}
-        self.prefix: dict[int, dict[str, list[_NameRule]]] = {}
+        self.prefix: dict[str, list[_NameRule]] = {}
         self.regex: list[tuple[re.Pattern[str], _NameRule]] = []
-        self.prefix_lengths: list[int] = []
+        self.by_head: dict[str, list[tuple[str, list[_NameRule]]]] = {}
+        self.short: list[tuple[str, list[_NameRule]]] = []
 
     def add(self, mode: str, name: str, rule: _NameRule) -> None:
         if mode == "exact":
             self.exact.setdefault(name, []).append(rule)
         elif mode == "prefix":
-            self.prefix.setdefault(len(name), {}).setdefault(name, []).append(rule)
+            self.prefix.setdefault(name, []).append(rule)
         else:
             self.regex.append((re.compile(name), rule))
 
     def freeze(self) -> None:
         self.regex.sort(key=lambda item: (item[1].rank, item[1].order))
-        self.prefix_lengths = sorted(self.prefix, reverse=True)
+        by_length = sorted(self.prefix.items(), key=lambda item: -len(item[0]))
+        self.by_head, self.short = {}, []
+        for prefix, rules in by_length:
+            if len(prefix) >= _HEAD:
+                self.by_head.setdefault(prefix[:_HEAD], []).append((prefix, rules))
+            else:
+                self.short.append((prefix, rules))
 
     def lookup(self, name: str, domain: str | None, kind: str | None = None) -> Match | None:
         fallback: Match | None = None
-        tiers = [self.exact.get(name)]
-        for length in self.prefix_lengths:
-            if length <= len(name):
-                tiers.append(self.prefix[length].get(name[:length]))
-        for rules in tiers:
-            if rules:
-                found, worse = _pick(rules, domain, kind)
+        rules = self.exact.get(name)
+        if rules:
+            found, fallback = _pick(rules, domain, kind)
+            if found:
+                return found
+        for bucket in (self.by_head.get(name[:_HEAD], ()), self.short):
+            for prefix, rules in bucket:  # longest first
+                if name.startswith(prefix):
+                    found, worse = _pick(rules, domain, kind)
+                    if found:
+                        return found
+                    fallback = fallback or worse
+        if self.regex:
+            hits = [rule for pattern, rule in self.regex if pattern.search(name)]
+            if hits:
+                found, worse = _pick(hits, domain, kind)
                 if found:
                     return found
                 fallback = fallback or worse
-        regex_rules = [rule for pattern, rule in self.regex if pattern.search(name)]
-        if regex_rules:
-            found, worse = _pick(regex_rules, domain, kind)
-            if found:
-                return found
-            fallback = fallback or worse
         return fallback
+
+
+_HEAD = 3
 
 
 def _pick(
