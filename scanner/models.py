@@ -215,6 +215,8 @@ class ScanResult:
     matches: tuple[Match, ...] = ()
     findings: tuple[Finding, ...] = ()
     complete: bool = True
+    #: Scan-level problems that did not stop the scan (e.g. the signature database failed).
+    warnings: tuple[str, ...] = ()
     schema_version: str = SCHEMA_VERSION
 
     def phase(self, name: Phase) -> PhaseResult | None:

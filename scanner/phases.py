@@ -88,7 +88,19 @@ async def _scan(config: ScanConfig, journal_path: Any, progress: Progress) -> Sc
         if journal:
             journal.end(finished)
             journal.close()
-    return replace(result, phases=tuple(phases), finished_at=finished, complete=True)
+    result = replace(result, phases=tuple(phases), finished_at=finished, complete=True)
+    return analyse(result)
+
+
+def analyse(result: ScanResult) -> ScanResult:
+    """Match observations to services, then judge. A failure here never loses the visits."""
+    from .match import match_result
+
+    try:
+        result = match_result(result)
+    except Exception as exc:  # noqa: BLE001 - e.g. an invalid user signature pack
+        return replace(result, warnings=(*result.warnings, f"matching skipped: {exc}"))
+    return result
 
 
 class PhaseRunner:
