@@ -72,7 +72,7 @@ def _synthetic(count: int) -> list[Service]:
     services = []
     for start in range(0, count, 100):
         hosts = [f"h{i}.tracker{i % 997}.com" for i in range(start, min(start + 100, count))]
-        data = {
+        data: dict[str, Any] = {
             "id": f"synthetic-{start // 100}",
             "name": "Synthetic",
             "category": "marketing",

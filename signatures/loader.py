@@ -32,8 +32,8 @@ def user_data_dir() -> Path:
 
     Example::
 
-        >>> os.environ["XDG_DATA_HOME"] = "/tmp/xdg"; str(user_data_dir())
-        '/tmp/xdg/cookiescan/signatures'
+        >>> user_data_dir().parts[-2:]
+        ('cookiescan', 'signatures')
     """
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
     return Path(base) / "cookiescan" / "signatures"

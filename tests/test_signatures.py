@@ -325,3 +325,17 @@ def test_toml_writer_round_trips():
     )
     doc["pack"]["odd key"] = "é ü"
     assert tomllib.loads(dumps(doc)) == doc
+
+
+@pytest.mark.parametrize(
+    "module_name",
+    ["signatures", "signatures._toml", "signatures.loader", "signatures.matcher",
+     "signatures.model", "signatures.ocd", "signatures.schema"],
+)  # fmt: skip
+def test_docstring_examples(module_name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(module_name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
