@@ -22,3 +22,5 @@ site: install
 	$(PY) -m scanner.localweb
 bench: install
 	$(PY) -m scanner.bench
+cog: install
+	$(PY) -m cogapp -r README.md

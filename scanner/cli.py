@@ -97,6 +97,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("url", required=False)
 @click.option("-f", "--first-party", multiple=True, metavar="DOMAIN",
+              default=_default("first_party"),
               help="Another domain of the same owner, counted as first party (repeatable).")
 @click.option("--phases", default=",".join(DEFAULTS.phases), show_default=True,
               help=f"Comma-separated consent phases to run: {', '.join(PHASES)}.")
@@ -109,9 +110,9 @@ def cli() -> None:
 @click.option("--max-pages-per-pattern", type=click.IntRange(1),
               default=_default("max_pages_per_pattern"), show_default=True,
               help="Pages at most that share one URL shape (escapes calendars and traps).")
-@click.option("--include", multiple=True, metavar="REGEX",
+@click.option("--include", multiple=True, metavar="REGEX", default=_default("include"),
               help="Visit only URLs matching one of these (repeatable).")
-@click.option("--exclude", multiple=True, metavar="REGEX",
+@click.option("--exclude", multiple=True, metavar="REGEX", default=_default("exclude"),
               help="Never visit URLs matching these (repeatable).")
 @click.option("--sitemap/--no-sitemap", "use_sitemap", default=_default("use_sitemap"),
               show_default=True, help="Also queue pages from robots.txt and sitemap.xml.")
@@ -132,6 +133,7 @@ def cli() -> None:
 @click.option("--user-agent", default=_default("user_agent"), show_default="desktop Chrome",
               help="User agent to send.")
 @click.option("--browser-arg", "browser_args", multiple=True, metavar="ARG",
+              default=_default("browser_args"),
               help="Extra Chromium command-line flag (repeatable).")
 @click.option("--include-cookie-values", is_flag=True,
               default=_default("include_cookie_values"),
@@ -241,5 +243,19 @@ def report(result_file: str, fmt: str, output: str | None) -> None:
     write_output(load_result(result_file), fmt, output)
 
 
+def _attach_rooms() -> None:
+    """Command groups that live with their rooms (``signatures`` owns its CLI)."""
+    from signatures.cli import signatures_cli
+
+    cli.add_command(signatures_cli)
+
+
+_attach_rooms()
+
+
 def main() -> None:
     cli(prog_name="cookiescan")
+
+
+if __name__ == "__main__":
+    main()

@@ -209,7 +209,7 @@ class PhaseRunner:
     def _report(self, visit: Visit) -> None:
         errors = f", {len(visit.errors)} error(s): {visit.errors[0].kind}" if visit.errors else ""
         self.progress(
-            f"[{self.phase}] {len(self.visits)}/{len(self.order)} {visit.url} — "
+            f"[{self.phase}] {len(self.visits)} of {len(self.order)} found: {visit.url} — "
             f"{len(visit.requests)} requests, {len(visit.cookies)} cookies{errors}"
         )
 
