@@ -77,8 +77,10 @@ def find_browser(explicit: str = "") -> str:
         >>> find_browser()            # doctest: +SKIP
         '/usr/lib/chromium/chromium-headless-shell'
     """
-    for candidate, origin in ((explicit, "--browser"), (os.environ.get("COOKIESCAN_BROWSER", ""),
-                                                         "COOKIESCAN_BROWSER")):
+    for candidate, origin in (
+        (explicit, "--browser"),
+        (os.environ.get("COOKIESCAN_BROWSER", ""), "COOKIESCAN_BROWSER"),
+    ):
         if candidate:
             resolved = shutil.which(candidate) or candidate
             if not (os.path.isfile(resolved) and os.access(resolved, os.X_OK)):

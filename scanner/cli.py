@@ -96,53 +96,147 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("url", required=False)
-@click.option("-f", "--first-party", multiple=True, metavar="DOMAIN",
-              default=_default("first_party"),
-              help="Another domain of the same owner, counted as first party (repeatable).")
-@click.option("--phases", default=",".join(DEFAULTS.phases), show_default=True,
-              help=f"Comma-separated consent phases to run: {', '.join(PHASES)}.")
-@click.option("--max-pages", type=click.IntRange(1), default=_default("max_pages"),
-              show_default=True, help="Pages to visit at most.")
-@click.option("--max-depth", type=click.IntRange(0), default=_default("max_depth"),
-              show_default=True, help="Links to follow from the start page at most.")
-@click.option("--time-budget", type=click.FloatRange(0), default=_default("time_budget"),
-              show_default=True, help="Seconds for crawling one phase (0: no limit).")
-@click.option("--max-pages-per-pattern", type=click.IntRange(1),
-              default=_default("max_pages_per_pattern"), show_default=True,
-              help="Pages at most that share one URL shape (escapes calendars and traps).")
-@click.option("--include", multiple=True, metavar="REGEX", default=_default("include"),
-              help="Visit only URLs matching one of these (repeatable).")
-@click.option("--exclude", multiple=True, metavar="REGEX", default=_default("exclude"),
-              help="Never visit URLs matching these (repeatable).")
-@click.option("--sitemap/--no-sitemap", "use_sitemap", default=_default("use_sitemap"),
-              show_default=True, help="Also queue pages from robots.txt and sitemap.xml.")
-@click.option("--concurrency", type=click.IntRange(0), default=_default("concurrency"),
-              show_default=True, help="Pages open at once (0: two per core, at most 8).")
-@click.option("--dwell", type=click.FloatRange(0), default=_default("dwell"), show_default=True,
-              help="Seconds to stay on each page after load, so delayed trackers fire.")
-@click.option("--idle-timeout", type=click.FloatRange(0), default=_default("idle_timeout"),
-              show_default=True, help="Longest wait in seconds for the network to go quiet.")
-@click.option("--page-timeout", type=click.FloatRange(1), default=_default("page_timeout"),
-              show_default=True, help="Seconds before a page load counts as failed.")
-@click.option("--browser", default=_default("browser"), metavar="PATH",
-              help="Chromium executable (default: $COOKIESCAN_BROWSER, Playwright's, Debian's).")
-@click.option("--proxy", default=_default("proxy"), metavar="URL",
-              help="Scan through this proxy, e.g. http://proxy:3128 or socks5://host:1080.")
-@click.option("--ignore-https-errors", is_flag=True, default=_default("ignore_https_errors"),
-              help="Accept invalid certificates (staging sites).")
-@click.option("--user-agent", default=_default("user_agent"), show_default="desktop Chrome",
-              help="User agent to send.")
-@click.option("--browser-arg", "browser_args", multiple=True, metavar="ARG",
-              default=_default("browser_args"),
-              help="Extra Chromium command-line flag (repeatable).")
-@click.option("--include-cookie-values", is_flag=True,
-              default=_default("include_cookie_values"),
-              help="Keep cookie values in the result (they may be personal data).")
+@click.option(
+    "-f",
+    "--first-party",
+    multiple=True,
+    metavar="DOMAIN",
+    default=_default("first_party"),
+    help="Another domain of the same owner, counted as first party (repeatable).",
+)
+@click.option(
+    "--phases",
+    default=",".join(DEFAULTS.phases),
+    show_default=True,
+    help=f"Comma-separated consent phases to run: {', '.join(PHASES)}.",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(1),
+    default=_default("max_pages"),
+    show_default=True,
+    help="Pages to visit at most.",
+)
+@click.option(
+    "--max-depth",
+    type=click.IntRange(0),
+    default=_default("max_depth"),
+    show_default=True,
+    help="Links to follow from the start page at most.",
+)
+@click.option(
+    "--time-budget",
+    type=click.FloatRange(0),
+    default=_default("time_budget"),
+    show_default=True,
+    help="Seconds for crawling one phase (0: no limit).",
+)
+@click.option(
+    "--max-pages-per-pattern",
+    type=click.IntRange(1),
+    default=_default("max_pages_per_pattern"),
+    show_default=True,
+    help="Pages at most that share one URL shape (escapes calendars and traps).",
+)
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="REGEX",
+    default=_default("include"),
+    help="Visit only URLs matching one of these (repeatable).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="REGEX",
+    default=_default("exclude"),
+    help="Never visit URLs matching these (repeatable).",
+)
+@click.option(
+    "--sitemap/--no-sitemap",
+    "use_sitemap",
+    default=_default("use_sitemap"),
+    show_default=True,
+    help="Also queue pages from robots.txt and sitemap.xml.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(0),
+    default=_default("concurrency"),
+    show_default=True,
+    help="Pages open at once (0: two per core, at most 8).",
+)
+@click.option(
+    "--dwell",
+    type=click.FloatRange(0),
+    default=_default("dwell"),
+    show_default=True,
+    help="Seconds to stay on each page after load, so delayed trackers fire.",
+)
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(0),
+    default=_default("idle_timeout"),
+    show_default=True,
+    help="Longest wait in seconds for the network to go quiet.",
+)
+@click.option(
+    "--page-timeout",
+    type=click.FloatRange(1),
+    default=_default("page_timeout"),
+    show_default=True,
+    help="Seconds before a page load counts as failed.",
+)
+@click.option(
+    "--browser",
+    default=_default("browser"),
+    metavar="PATH",
+    help="Chromium executable (default: $COOKIESCAN_BROWSER, Playwright's, Debian's).",
+)
+@click.option(
+    "--proxy",
+    default=_default("proxy"),
+    metavar="URL",
+    help="Scan through this proxy, e.g. http://proxy:3128 or socks5://host:1080.",
+)
+@click.option(
+    "--ignore-https-errors",
+    is_flag=True,
+    default=_default("ignore_https_errors"),
+    help="Accept invalid certificates (staging sites).",
+)
+@click.option(
+    "--user-agent",
+    default=_default("user_agent"),
+    show_default="desktop Chrome",
+    help="User agent to send.",
+)
+@click.option(
+    "--browser-arg",
+    "browser_args",
+    multiple=True,
+    metavar="ARG",
+    default=_default("browser_args"),
+    help="Extra Chromium command-line flag (repeatable).",
+)
+@click.option(
+    "--include-cookie-values",
+    is_flag=True,
+    default=_default("include_cookie_values"),
+    help="Keep cookie values in the result (they may be personal data).",
+)
 @click.option("--fail-on-findings", is_flag=True, help="Exit with 1 when there are findings.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 @output_options
-def scan(url: str | None, fmt: str, output: str | None, fail_on_findings: bool, quiet: bool,
-         phases: str, **options: Any) -> None:
+def scan(
+    url: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on_findings: bool,
+    quiet: bool,
+    phases: str,
+    **options: Any,
+) -> None:
     """Scan URL and list every cookie, storage key and third party, per consent phase
 
     Without URL, scans the bundled demo shop, served locally (no network needed).
@@ -168,16 +262,19 @@ def scan(url: str | None, fmt: str, output: str | None, fail_on_findings: bool, 
     result = _run(config, demo=url is None, output=output, echo=echo)
     write_output(result, fmt, output)
     pages = sum(len(p.visits) for p in result.phases)
-    echo(f"done: {pages} page(s), {result.error_count} page error(s)"
-         + (f"; written to {output}" if output else ""))
+    echo(
+        f"done: {pages} page(s), {result.error_count} page error(s)"
+        + (f"; written to {output}" if output else "")
+    )
     if fail_on_findings and result.findings:
         sys.exit(EXIT_FINDINGS)
     if result.error_count:
         sys.exit(EXIT_PAGE_ERRORS)
 
 
-def _run(config: ScanConfig, *, demo: bool, output: str | None,
-         echo: Callable[[str], None]) -> ScanResult:
+def _run(
+    config: ScanConfig, *, demo: bool, output: str | None, echo: Callable[[str], None]
+) -> ScanResult:
     from . import scan as run_scan
 
     if output:
@@ -191,8 +288,10 @@ def _run(config: ScanConfig, *, demo: bool, output: str | None,
         if demo:
             from .localweb import LocalWeb
 
-            echo("no URL given: scanning the bundled demo shop at https://www.example.com/ "
-                 "(served locally)")
+            echo(
+                "no URL given: scanning the bundled demo shop at https://www.example.com/ "
+                "(served locally)"
+            )
             with LocalWeb() as web:
                 args = (*config.browser_args, *web.browser_args())
                 config = dataclasses.replace(config, browser_args=args, ignore_https_errors=True)
@@ -210,8 +309,11 @@ def _run(config: ScanConfig, *, demo: bool, output: str | None,
         click.echo(f"\ninterrupted: the pages already scanned are in {journal}", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - never a traceback; the journal keeps the pages
-        click.echo(f"Error: the scan failed ({type(exc).__name__}: {exc}); the pages already "
-                   f"scanned are in {journal}", err=True)
+        click.echo(
+            f"Error: the scan failed ({type(exc).__name__}: {exc}); the pages already "
+            f"scanned are in {journal}",
+            err=True,
+        )
         sys.exit(1)
     journal.unlink(missing_ok=True)
     return result

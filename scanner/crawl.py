@@ -53,7 +53,8 @@ def check_start_url(url: str) -> str:
     if not host or not re.fullmatch(r"[a-z0-9.\-\[\]:_]+", host) or ".." in host:
         raise ConfigError(f"invalid URL {text!r}: no valid host name")
     del port
-    return urlunsplit(parts._replace(scheme=parts.scheme.lower(), fragment="", path=parts.path or "/"))
+    clean = parts._replace(scheme=parts.scheme.lower(), fragment="", path=parts.path or "/")
+    return urlunsplit(clean)
 
 
 def normalize_url(url: str) -> str:
@@ -74,8 +75,11 @@ def normalize_url(url: str) -> str:
     path = re.sub(r";jsessionid=[^/?]*", "", path, flags=re.I)
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not DROPPED_PARAMS.match(k)]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not DROPPED_PARAMS.match(k)
+    ]
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .models import Match, ScanResult
+from .models import Match, MatchKind, Phase, ScanResult
 
 
 def load_signatures() -> Any:
@@ -30,12 +30,19 @@ def match_result(result: ScanResult, db: Any = None) -> ScanResult:
     matches: list[Match] = []
     services: dict[str, dict[str, Any]] = dict(result.services)
 
-    def keep(found: Any, phase: str, page: str, kind: str, value: str) -> None:
+    def keep(found: Any, phase: Phase, page: str, kind: MatchKind, value: str) -> None:
         if found is None:
             return
         matches.append(
-            Match(phase, page, kind, value, found.signature_id, found.pattern,  # type: ignore[arg-type]
-                  float(found.confidence))
+            Match(
+                phase,
+                page,
+                kind,
+                value,
+                found.signature_id,
+                found.pattern,
+                float(found.confidence),
+            )
         )
         if found.signature_id not in services:
             services[found.signature_id] = found.service.to_dict()
@@ -47,18 +54,33 @@ def match_result(result: ScanResult, db: Any = None) -> ScanResult:
                 if ("request", request.url) in seen:
                     continue
                 seen.add(("request", request.url))
-                keep(db.match_request(request.url, request.resource_type),
-                     phase.phase, visit.url, "request", request.url)
+                keep(
+                    db.match_request(request.url, request.resource_type),
+                    phase.phase,
+                    visit.url,
+                    "request",
+                    request.url,
+                )
             for cookie in visit.cookies:
                 if ("cookie", cookie.name, cookie.domain) in seen:
                     continue
                 seen.add(("cookie", cookie.name, cookie.domain))
-                keep(db.match_cookie(cookie.name, cookie.domain),
-                     phase.phase, visit.url, "cookie", cookie.name)
+                keep(
+                    db.match_cookie(cookie.name, cookie.domain),
+                    phase.phase,
+                    visit.url,
+                    "cookie",
+                    cookie.name,
+                )
             for item in visit.storage:
                 if ("storage", item.key) in seen:
                     continue
                 seen.add(("storage", item.key))
-                keep(db.match_storage(item.key, item.kind),
-                     phase.phase, visit.url, "storage", item.key)
+                keep(
+                    db.match_storage(item.key, item.kind),
+                    phase.phase,
+                    visit.url,
+                    "storage",
+                    item.key,
+                )
     return dataclasses.replace(result, matches=tuple(matches), services=services)

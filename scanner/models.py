@@ -39,6 +39,7 @@ PHASES: tuple[Phase, ...] = ("no-interaction", "accept-all", "reject-all")
 Party = Literal["first", "third"]
 CookieSource = Literal["wire", "jar", "js"]
 Severity = Literal["high", "medium", "low", "info"]
+MatchKind = Literal["request", "cookie", "storage"]
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ class Match:
 
     phase: Phase
     page: str
-    kind: Literal["request", "cookie", "storage"]
+    kind: MatchKind
     value: str
     service_id: str
     pattern: str
@@ -239,7 +240,9 @@ class ScanResult:
 
 def to_dict(obj: Any) -> Any:
     """``dataclasses.asdict`` with tuples as lists, ready for ``json.dumps``."""
-    return _jsonable(dataclasses.asdict(obj)) if dataclasses.is_dataclass(obj) else _jsonable(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return _jsonable(dataclasses.asdict(obj))
+    return _jsonable(obj)
 
 
 def _jsonable(value: Any) -> Any:

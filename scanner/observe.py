@@ -23,8 +23,7 @@ WORKER_BINDING = "__cookiescanWorker"
 
 # Reports every cookie write with the URL of the script that made it (first http(s) frame of
 # the stack that is not this hook).
-COOKIE_HOOK = (
-    """
+COOKIE_HOOK = """
 (() => {
   const send = (text) => {
     try {
@@ -69,9 +68,7 @@ COOKIE_HOOK = (
     };
   }
 })();
-"""
-    % (BINDING, WORKER_BINDING)
-)
+""" % (BINDING, WORKER_BINDING)
 
 STORAGE_JS = """
 () => {
@@ -363,4 +360,3 @@ class ContextObserver:
                 continue
             if origin and origin != "null":
                 recorder.on_storage(origin, items)
-

@@ -133,9 +133,7 @@ async def _linger(page: Any, config: ScanConfig, loaded_at: float) -> None:
     except Exception:  # noqa: BLE001 - a busy network is not an error
         pass
     try:
-        await page.evaluate(
-            "() => window.scrollTo(0, document.documentElement.scrollHeight || 0)"
-        )
+        await page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight || 0)")
     except Exception:  # noqa: BLE001
         pass
     remaining = config.dwell - (loop.time() - loaded_at)

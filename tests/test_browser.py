@@ -21,8 +21,9 @@ def make_exe(path):
 def test_explicit_then_env_then_playwright(tmp_path, monkeypatch):
     explicit = make_exe(tmp_path / "mine" / "chrome")
     from_env = make_exe(tmp_path / "env" / "chrome")
-    managed = make_exe(tmp_path / "pw" / "chromium_headless_shell-1200" / "chrome-linux"
-                       / "headless_shell")
+    managed = make_exe(
+        tmp_path / "pw" / "chromium_headless_shell-1200" / "chrome-linux" / "headless_shell"
+    )
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "pw"))
     monkeypatch.setenv("COOKIESCAN_BROWSER", from_env)
     assert browser.find_browser(explicit) == explicit

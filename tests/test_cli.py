@@ -68,8 +68,19 @@ def test_demo_scan_without_url(tmp_path):
 
 @pytest.mark.browser
 def test_page_errors_exit_3_and_json_on_stdout(localweb):
-    args = ["scan", "https://www.example.org/", "--max-pages", "3", "--dwell", "0",
-            "--page-timeout", "3", "--no-sitemap", "-q", "--ignore-https-errors"]
+    args = [
+        "scan",
+        "https://www.example.org/",
+        "--max-pages",
+        "3",
+        "--dwell",
+        "0",
+        "--page-timeout",
+        "3",
+        "--no-sitemap",
+        "-q",
+        "--ignore-https-errors",
+    ]
     for flag in localweb.browser_args():
         args += ["--browser-arg", flag]
     result = CliRunner().invoke(cli, args)
@@ -83,12 +94,25 @@ def test_page_errors_exit_3_and_json_on_stdout(localweb):
 def test_killed_scan_keeps_finished_pages(localweb, tmp_path):
     out = tmp_path / "r.json"
     journal = Path(str(out) + ".partial.jsonl")
-    cmd = [sys.executable, "-m", "scanner.cli", "scan", "https://www.example.com/",
-           "--dwell", "1", "--concurrency", "1", "--ignore-https-errors", "-o", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scanner.cli",
+        "scan",
+        "https://www.example.com/",
+        "--dwell",
+        "1",
+        "--concurrency",
+        "1",
+        "--ignore-https-errors",
+        "-o",
+        str(out),
+    ]
     for flag in localweb.browser_args():
         cmd += ["--browser-arg", flag]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -35,9 +35,18 @@ def test_session_expires_and_defaults():
 def test_jar_merge_keeps_requested_lifetime():
     seen = parse_set_cookie("_ga=1; Max-Age=63072000", "www.example.com")
     seen.sources.add("js")
-    jar = from_jar({"name": "_ga", "value": "1", "domain": "www.example.com", "path": "/",
-                    "expires": time.time() + 400 * 86400, "httpOnly": False, "secure": False,
-                    "sameSite": "Lax"})
+    jar = from_jar(
+        {
+            "name": "_ga",
+            "value": "1",
+            "domain": "www.example.com",
+            "path": "/",
+            "expires": time.time() + 400 * 86400,
+            "httpOnly": False,
+            "secure": False,
+            "sameSite": "Lax",
+        }
+    )
     merged = merge(seen, jar)
     assert merged.sources == {"js", "jar"}
     assert merged.lifetime_days == pytest.approx(400, abs=0.1)

@@ -33,8 +33,17 @@ def test_normalize_url(url, expected):
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd", "ftp://x.org/",
-            "https://", "http://exa mple.com/", "https://example.com:99999/"]
+    "bad",
+    [
+        "",
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "file:///etc/passwd",
+        "ftp://x.org/",
+        "https://",
+        "http://exa mple.com/",
+        "https://example.com:99999/",
+    ],
 )
 def test_check_start_url_rejects(bad):
     with pytest.raises(ConfigError):

@@ -57,6 +57,10 @@ def test_every_config_field_is_an_option_with_the_same_default():
 
 def test_readme_help_is_current():
     # The --help blocks in README.md are generated with cog: `make cog` refreshes them.
-    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", "README.md"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "README.md"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
