@@ -9,12 +9,13 @@ Discovery order (``find_browser``):
 Debian's headless shell stores third-party cookies in a plain ``new_context()`` as a default
 desktop Chrome profile does. The full ``chromium`` binary blocks them in every Playwright context
 (reason ``UserPreferences``), so a scan on it would silently miss every third-party cookie; it is
-used only when nothing else is there, and the scan then runs in a persistent profile where
-third-party cookies behave as for a normal visitor (see ``launch``).
+used only when nothing else is there, and then each phase runs in a fresh persistent profile
+whose settings let third-party cookies behave as for a normal visitor.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -101,6 +102,19 @@ def is_full_chromium(path: str) -> bool:
     return "headless" not in name
 
 
+def _allow_third_party_cookies(profile: str) -> None:
+    """Give a fresh full-Chromium profile a default visitor's cookie settings.
+
+    Measured with Debian's chromium 156: without this, every context, persistent or not,
+    blocks third-party cookies; with ``cookie_controls_mode = 0`` they are stored as in the
+    headless shell (tests/test_browser.py proves it).
+    """
+    default = Path(profile) / "Default"
+    default.mkdir(parents=True, exist_ok=True)
+    prefs = {"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": False}}
+    (default / "Preferences").write_text(json.dumps(prefs))
+
+
 @dataclass
 class LaunchedBrowser:
     """A running browser plus what a result needs to record about it."""
@@ -118,6 +132,7 @@ class LaunchedBrowser:
             # Full Chromium: a persistent profile per context keeps a normal visitor's
             # third-party-cookie behaviour (incognito-style contexts block them).
             profile = tempfile.mkdtemp(prefix="cookiescan-profile-", dir=self.persistent_dir)
+            _allow_third_party_cookies(profile)
             return await self.playwright.chromium.launch_persistent_context(
                 profile, **self.launch_options, **options
             )

@@ -49,3 +49,20 @@ def test_real_browser_is_found():
     # The test command installs a browser when none is found: a missing one is a failure.
     path = browser.find_browser()
     assert os.access(path, os.X_OK)
+
+
+FULL_CHROMIUM = "/usr/lib/chromium/chromium"
+
+
+@pytest.mark.browser
+def test_full_chromium_keeps_third_party_cookies(localweb):
+    # `./run test` installs Debian's full chromium too, so this runs in CI: a scanner on the
+    # full binary must see third-party cookies as a normal visitor's browser stores them.
+    from conftest import scan_local
+
+    assert os.access(FULL_CHROMIUM, os.X_OK), "Debian's chromium is missing: run ./run test"
+    result = scan_local(localweb, "https://www.example.com/", browser=FULL_CHROMIUM,
+                        max_pages=1, use_sitemap=False, dwell=0.5)
+    home = result.phase("no-interaction").visits[0]
+    partner = [c for c in home.cookies if c.name == "partner_uid"]
+    assert partner and partner[0].sources == ("wire", "jar") and partner[0].party == "third"
