@@ -47,8 +47,10 @@ class Request:
     """One request the browser made while a page was open.
 
     ``time_ms`` counts from the start of the page's navigation. ``redirect_chain`` lists the
-    URLs that redirected to this one, oldest first. ``initiator`` is the URL of the script or
-    document that caused the request, when the browser says so.
+    URLs that redirected to this one, oldest first. ``initiator`` is the document (or stylesheet)
+    that referred the request, from its ``Referer`` header (often only an origin, by the
+    default referrer policy); ``initiator_type`` says how it was learned: ``referrer``, or
+    ``service-worker`` for requests a service worker made (``service_worker`` is its URL).
     """
 
     url: str

@@ -153,7 +153,7 @@ class PageRecorder:
             "frame_url": frame_url,
             "is_main_frame": main,
             "initiator": request.headers.get("referer"),
-            "initiator_type": "service-worker" if sw_url else None,
+            "initiator_type": "service-worker" if sw_url else "referrer",
             "redirect_chain": tuple(reversed(chain)),
             "service_worker": sw_url,
         }
@@ -352,8 +352,13 @@ class ContextObserver:
             recorder.on_jar(jar, new)
             self.jar = jar
 
-    async def read_storage(self, page: Any, recorder: PageRecorder) -> None:
+    async def read_storage(
+        self, page: Any, recorder: PageRecorder, include_main: bool = True
+    ) -> None:
+        """Storage keys of every frame of ``page`` (the main frame too unless told not to)."""
         for frame in page.frames:
+            if not include_main and frame.parent_frame is None:
+                continue
             try:
                 origin, items = await frame.evaluate(STORAGE_JS)
             except Exception:  # noqa: BLE001 - detached or sandboxed frames

@@ -15,13 +15,20 @@ from typing import Any
 
 from .config import ScanConfig
 from .models import Phase, Visit
-from .observe import ContextObserver, PageRecorder
+from .observe import STORAGE_JS, ContextObserver, PageRecorder
 from .parties import FirstParty
 
-LINKS_JS = """
-() => Array.from(document.querySelectorAll("a[href], area[href]"), a => a.href)
-  .filter(h => h.startsWith("http")).slice(0, 2000)
+# Everything read from the main frame after the dwell, in one round trip.
+PAGE_JS = (
+    """
+() => {
+  const links = Array.from(document.querySelectorAll("a[href], area[href]"), a => a.href)
+    .filter(h => h.startsWith("http")).slice(0, 2000);
+  return [document.title, links, (%s)()];
+}
 """
+    % STORAGE_JS
+)
 
 # Chromium network error codes -> PageError kinds.
 _ERROR_KINDS = (
@@ -102,10 +109,12 @@ async def visit_page(
             await on_loaded(page, recorder)
         await _linger(page, config, loaded_at)
         recorder.final_url = page.url
-        recorder.title = (await page.title())[:300]
-        links = await page.evaluate(LINKS_JS)
+        title, links, (origin, items) = await page.evaluate(PAGE_JS)
+        recorder.title = str(title)[:300]
         recorder.links_found = len(links)
-        await observer.read_storage(page, recorder)
+        if origin and origin != "null":
+            recorder.on_storage(origin, items)
+        await observer.read_storage(page, recorder, include_main=False)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, the crawl goes on
         message = _first_line(exc)
         if "Download is starting" not in message or not any(
