@@ -43,3 +43,58 @@ def test_crawl_goes_on_after_failures(faults):
     assert not visit_of(faults, ORG + "fine.html").errors
     assert not any(u.startswith(("javascript:", "mailto:")) for u in urls)
     assert faults.complete and faults.error_count >= 7
+
+
+def test_tls_error_is_recorded(localweb):
+    # Without --ignore-certificate-errors the local web's self-signed certificate is refused.
+    from scanner import ScanConfig, scan
+
+    rules = [a for a in localweb.browser_args() if a.startswith("--host-resolver-rules")]
+    result = scan(
+        ScanConfig(
+            url=ORG + "fine.html",
+            browser_args=tuple(rules),
+            max_pages=1,
+            use_sitemap=False,
+            dwell=0,
+        )
+    )
+    visit = result.phase("no-interaction").visits[0]
+    assert kinds(visit) == {"tls"}
+    assert "ERR_CERT" in visit.errors[0].message
+
+
+def test_time_budget_stops_the_crawl(localweb):
+    result = scan_local(
+        localweb,
+        "https://www.example.com/",
+        time_budget=0.5,
+        dwell=1.0,
+        concurrency=1,
+        use_sitemap=False,
+    )
+    visits = result.phase("no-interaction").visits
+    assert 1 <= len(visits) < 8 and result.complete
+
+
+def test_scan_through_a_proxy(localweb):
+    # No host-resolver rules: every request must go through --proxy to reach the local web.
+    from connect_proxy import ConnectProxy
+
+    from scanner import ScanConfig, scan
+
+    with ConnectProxy(localweb.https_port) as proxy:
+        result = scan(
+            ScanConfig(
+                url="https://www.example.com/about.html",
+                proxy=proxy.url,
+                browser_args=("--ignore-certificate-errors",),
+                max_pages=1,
+                use_sitemap=False,
+                dwell=0.5,
+            )
+        )
+    visit = result.phase("no-interaction").visits[0]
+    assert not visit.errors and visit.status == 200
+    assert any(r.host == "app.mailjet.com" for r in visit.requests)
+    assert "app.mailjet.com:443" in proxy.tunnels and "www.example.com:443" in proxy.tunnels
