@@ -49,8 +49,10 @@ class Request:
     ``time_ms`` counts from the start of the page's navigation. ``redirect_chain`` lists the
     URLs that redirected to this one, oldest first. ``initiator`` is the document (or stylesheet)
     that referred the request, from its ``Referer`` header (often only an origin, by the
-    default referrer policy); ``initiator_type`` says how it was learned: ``referrer``, or
-    ``service-worker`` for requests a service worker made (``service_worker`` is its URL).
+    default referrer policy). ``initiator_type`` is what fetched it, from the page's Resource
+    Timing (``script``, ``img``, ``fetch``, ``xmlhttprequest``, ``beacon``, ``iframe``, ``css``,
+    ``link``…), ``service-worker`` for requests a service worker made (``service_worker`` is
+    its URL), or ``referrer`` when the page did not say.
     """
 
     url: str

@@ -169,6 +169,15 @@ class PageRecorder:
         if record is not None:
             record["failure"] = request.failure or "failed"
 
+    def on_resource_timing(self, entries: list[list[str]]) -> None:
+        """The page's Resource Timing says what kind of element or API fetched each URL
+        (``script``, ``img``, ``fetch``, ``beacon``, ``iframe``, ``css``…)."""
+        kinds = {url: kind for url, kind in entries if kind}
+        for record in self.requests.values():
+            kind = kinds.get(record["url"])
+            if kind and record["initiator_type"] == "referrer":
+                record["initiator_type"] = kind
+
     def on_set_cookie(self, header: str, url: str) -> None:
         parts = urlsplit(url)
         cookie = parse_set_cookie(header, parts.hostname or "", parts.path or "/")

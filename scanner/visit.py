@@ -24,7 +24,9 @@ PAGE_JS = (
 () => {
   const links = Array.from(document.querySelectorAll("a[href], area[href]"), a => a.href)
     .filter(h => h.startsWith("http")).slice(0, 2000);
-  return [document.title, links, (%s)()];
+  const timing = performance.getEntriesByType("resource").slice(0, 1000)
+    .map(e => [e.name, e.initiatorType]);
+  return [document.title, links, (%s)(), timing];
 }
 """
     % STORAGE_JS
@@ -109,7 +111,8 @@ async def visit_page(
             await on_loaded(page, recorder)
         await _linger(page, config, loaded_at)
         recorder.final_url = page.url
-        title, links, (origin, items) = await page.evaluate(PAGE_JS)
+        title, links, (origin, items), timing = await page.evaluate(PAGE_JS)
+        recorder.on_resource_timing(timing)
         recorder.title = str(title)[:300]
         recorder.links_found = len(links)
         if origin and origin != "null":

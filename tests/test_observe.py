@@ -121,3 +121,14 @@ def test_provenance(demo_result):
     assert demo_result.started_at < demo_result.finished_at
     assert demo_result.complete
     assert demo_result.first_party == ("example.com",)
+
+
+def test_initiator_types_from_resource_timing(demo_result):
+    home = visit_of(demo_result, HOME)
+    types = {r.host: r.initiator_type for r in home.requests}
+    assert types["app.mailjet.com"] == "script"
+    assert types["mjt.lu"] == "img"
+    assert types["api.mailjet.com"] == "fetch"
+    assert types["sw-tracker.example.net"] == "service-worker"
+    assert types["widget.example.net"] == "iframe"
+    assert home.requests[1].initiator == HOME
