@@ -236,15 +236,21 @@ def main(argv: list[str] | None = None) -> None:
         say(f"peak memory, bare loop, {len(urls)} pages (MiB)", f"{mem_bare / 2**20:.0f}")
         big = config_for(web, large, args.concurrency)
         (secs, pages_big, _), mem_big = measure(lambda: run_cookiescan(big))
-        say(f"peak memory, cookiescan, {pages_big} pages (MiB, goal < 1024)",
-            f"{mem_big / 2**20:.0f}")
+        say(
+            f"peak memory, cookiescan, {pages_big} pages (MiB, goal < 1024)",
+            f"{mem_big / 2**20:.0f}",
+        )
         say(f"cookiescan, {pages_big} pages (pages/s)", f"{pages_big / secs:.2f}")
-        say("memory growth 200 -> 1000 pages (ratio, flat = 1.0)",
-            f"{mem_big / max(mem_small, 1):.2f}")
+        say(
+            "memory growth 200 -> 1000 pages (ratio, flat = 1.0)",
+            f"{mem_big / max(mem_small, 1):.2f}",
+        )
         for n in (1, 2, 4, 8):
             secs, count, _ = run_cookiescan(config_for(web, sweep, n))
-            say(f"cookiescan pages/s at {n} page(s) in flight ({count} pages)",
-                f"{count / secs:.2f}")
+            say(
+                f"cookiescan pages/s at {n} page(s) in flight ({count} pages)",
+                f"{count / secs:.2f}",
+            )
     try:
         from signatures.bench import run_bench
 
