@@ -102,6 +102,28 @@ def is_full_chromium(path: str) -> bool:
     return "headless" not in name
 
 
+def client_hints(version: str, user_agent: str) -> tuple[dict[str, str], str] | None:
+    """Headers and an init script that make User-Agent Client Hints match a Chrome ``user_agent``.
+
+    Headless Chromium announces itself as ``HeadlessChrome`` in ``Sec-CH-UA`` and
+    ``navigator.userAgentData.brands`` even when the user agent string is overridden; real
+    consent banners and bot walls read those. Returns ``None`` for a non-Chrome user agent.
+    """
+    if "Chrome/" not in user_agent:
+        return None
+    major = (version or "0").split(".")[0]
+    brands = [("Chromium", major), ("Google Chrome", major), ("Not:A-Brand", "24")]
+    header = ", ".join(f'"{b}";v="{v}"' for b, v in brands)
+    listing = json.dumps([{"brand": b, "version": v} for b, v in brands])
+    script = (
+        "(() => { if (!self.NavigatorUAData) return;"
+        f" const brands = {listing};"
+        " Object.defineProperty(NavigatorUAData.prototype, 'brands',"
+        " { configurable: true, get() { return brands.map(b => ({...b})); } }); })();"
+    )
+    return {"sec-ch-ua": header}, script
+
+
 def _allow_third_party_cookies(profile: str) -> None:
     """Give a fresh full-Chromium profile a default visitor's cookie settings.
 
@@ -127,7 +149,20 @@ class LaunchedBrowser:
     launch_options: dict[str, Any] = field(default_factory=dict)
 
     async def new_context(self, **options: Any) -> Any:
-        """A fresh, isolated context (cookies, storage, cache) for one consent phase."""
+        """A fresh, isolated context (cookies, storage, cache) for one consent phase.
+
+        With a Chrome ``user_agent``, the client hints say Chrome too (see ``client_hints``).
+        """
+        hints = client_hints(self.version, options.get("user_agent", ""))
+        if hints:
+            headers, script = hints
+            options["extra_http_headers"] = {**headers, **options.get("extra_http_headers", {})}
+        context = await self._new_context(**options)
+        if hints:
+            await context.add_init_script(script)
+        return context
+
+    async def _new_context(self, **options: Any) -> Any:
         if self.persistent_dir is not None:
             # Full Chromium: a persistent profile per context keeps a normal visitor's
             # third-party-cookie behaviour (incognito-style contexts block them).
@@ -168,7 +203,7 @@ async def launch(
             # Probe a throwaway persistent context for the version, keep options for later.
             profile_root = tempfile.mkdtemp(prefix="cookiescan-")
             launched = LaunchedBrowser(pw, None, path, "", profile_root, options)
-            ctx = await launched.new_context()
+            ctx = await launched._new_context()
             launched.version = ctx.browser.version if ctx.browser else "chromium"
             await ctx.close()
             return launched

@@ -112,6 +112,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _answer(self) -> None:
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         self.web.hits.append((host, self.path))
+        self.web.client_headers[host] = {
+            k.lower(): v
+            for k, v in self.headers.items()
+            if k.lower() in ("user-agent", "sec-ch-ua")
+        }
         reply = self.web.resolve(host, self.path, self.command)
         if reply.delay:
             time.sleep(reply.delay)
@@ -162,6 +167,8 @@ class LocalWeb:
         self.roots = [Path(r) for r in (roots if roots is not None else [SITES])]
         self.routes = dict(routes or {})
         self.hits: list[tuple[str, str]] = []
+        #: The last User-Agent and Sec-CH-UA each host received (to test the scanner's disguise).
+        self.client_headers: dict[str, dict[str, str]] = {}
         self._servers: list[_Server] = []
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.https_port = 0

@@ -56,7 +56,9 @@ def run_scan(
 
 async def _scan(config: ScanConfig, journal_path: Any, progress: Progress) -> ScanResult:
     first_party = FirstParty(urlsplit(config.url).hostname or "", config.first_party)
-    browser = await launch(config.browser, args=config.browser_args, proxy=config.proxy)
+    # The browser-wide user agent too: service workers do not get the per-context override.
+    args = (f"--user-agent={config.user_agent}", *config.browser_args)
+    browser = await launch(config.browser, args=args, proxy=config.proxy)
     journal = Journal(journal_path) if journal_path else None
     result = ScanResult(
         start_url=config.url,

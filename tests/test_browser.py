@@ -61,8 +61,21 @@ def test_full_chromium_keeps_third_party_cookies(localweb):
     from conftest import scan_local
 
     assert os.access(FULL_CHROMIUM, os.X_OK), "Debian's chromium is missing: run ./run test"
-    result = scan_local(localweb, "https://www.example.com/", browser=FULL_CHROMIUM,
-                        max_pages=1, use_sitemap=False, dwell=0.5)
+    result = scan_local(
+        localweb,
+        "https://www.example.com/",
+        browser=FULL_CHROMIUM,
+        max_pages=1,
+        use_sitemap=False,
+        dwell=0.5,
+    )
     home = result.phase("no-interaction").visits[0]
     partner = [c for c in home.cookies if c.name == "partner_uid"]
     assert partner and partner[0].sources == ("wire", "jar") and partner[0].party == "third"
+
+
+def test_client_hints_follow_a_chrome_user_agent():
+    headers, script = browser.client_hints("156.0.8078.79", "Mozilla/5.0 … Chrome/156.0.0.0 …")
+    assert headers["sec-ch-ua"].startswith('"Chromium";v="156", "Google Chrome";v="156"')
+    assert "NavigatorUAData" in script and "HeadlessChrome" not in script
+    assert browser.client_hints("156", "Mozilla/5.0 (Macintosh) Firefox/130.0") is None

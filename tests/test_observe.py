@@ -132,3 +132,15 @@ def test_initiator_types_from_resource_timing(demo_result):
     assert types["sw-tracker.example.net"] == "service-worker"
     assert types["widget.example.net"] == "iframe"
     assert home.requests[1].initiator == HOME
+
+
+def test_scanner_looks_like_desktop_chrome(demo_result, localweb):
+    # Real banners hide from "HeadlessChrome": neither the user agent nor the client hints
+    # may say so, first party and third party alike.
+    # Service workers get neither per-context override: the browser-wide --user-agent covers
+    # them (sw-tracker.example.net is only ever contacted by the demo's service worker).
+    for host in ("www.example.com", "app.mailjet.com", "sw-tracker.example.net"):
+        seen = localweb.client_headers[host]
+        assert "HeadlessChrome" not in seen["user-agent"]
+        assert "HeadlessChrome" not in seen.get("sec-ch-ua", "")
+    assert "Google Chrome" in localweb.client_headers["app.mailjet.com"]["sec-ch-ua"]
