@@ -1,0 +1,22 @@
+"""The benchmark's pieces (the benchmark itself is `make bench`, never a timed test)."""
+
+from __future__ import annotations
+
+import os
+
+from scanner.bench import bench_route, tracker_route, tree_memory
+
+
+def test_generated_site_is_a_tree_of_pages_with_trackers():
+    route = bench_route(10)
+    page = route("/p/3", "GET").body.decode()
+    assert 'href="/p/7"' in page and 'href="/p/8"' in page
+    assert page.count("example.net/") == 10
+    assert route("/p/10", "GET").status == 404
+    assert route("/favicon.ico", "GET") is None
+    assert any(h == "Set-Cookie" for h, _ in tracker_route(0)("/px/1.gif", "GET").headers)
+    assert not any(h == "Set-Cookie" for h, _ in tracker_route(4)("/px/1.gif", "GET").headers)
+
+
+def test_tree_memory_counts_this_process():
+    assert tree_memory(os.getpid()) > 1_000_000
