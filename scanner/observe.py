@@ -159,6 +159,26 @@ class PageRecorder:
         }
         self.order.append(id(request))
 
+    def on_websocket(self, url: str) -> None:
+        """A WebSocket the page opened (Playwright reports these per page, not as requests)."""
+        host = urlsplit(url).hostname or ""
+        key = len(self.order) + 10**12  # not a Playwright object id
+        self.requests[key] = {
+            "url": url,
+            "method": "GET",
+            "resource_type": "websocket",
+            "host": host,
+            "party": self.first_party.party(host),
+            "time_ms": self.now_ms(),
+            "frame_url": None,
+            "is_main_frame": False,
+            "initiator": None,
+            "initiator_type": "websocket",
+            "redirect_chain": (),
+            "service_worker": None,
+        }
+        self.order.append(key)
+
     def on_response(self, request: Any, status: int) -> None:
         record = self.requests.get(id(request))
         if record is not None:

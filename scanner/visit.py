@@ -99,6 +99,7 @@ async def visit_page(
     page.on("popup", on_popup)
     page.on("download", lambda d: recorder.error("download", f"download: {d.url}"))
     page.on("crash", lambda _: recorder.error("crash", "the page crashed"))
+    page.on("websocket", lambda ws: recorder.on_websocket(ws.url))
     try:
         response = await page.goto(url, wait_until="load", timeout=config.page_timeout * 1000)
         loaded_at = loop.time()

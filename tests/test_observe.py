@@ -144,3 +144,9 @@ def test_scanner_looks_like_desktop_chrome(demo_result, localweb):
         assert "HeadlessChrome" not in seen["user-agent"]
         assert "HeadlessChrome" not in seen.get("sec-ch-ua", "")
     assert "Google Chrome" in localweb.client_headers["app.mailjet.com"]["sec-ch-ua"]
+
+
+def test_websocket_recorded(demo_result):
+    sockets = requests_to(visit_of(demo_result, HOME), "ws.example.net")
+    assert sockets and sockets[0].resource_type == "websocket"
+    assert sockets[0].url == "wss://ws.example.net/live" and sockets[0].party == "third"
