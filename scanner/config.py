@@ -11,6 +11,8 @@ from typing import Any
 
 from .models import PHASES, Phase
 
+CONSENT_ENGINES = ("autoconsent", "heuristic")
+
 # A current desktop Chrome on Linux. Playwright's default says "HeadlessChrome", which real
 # consent banners and bot walls react to.
 DEFAULT_USER_AGENT = (
@@ -32,7 +34,14 @@ class ScanConfig:
     #: Extra registrable domains that belong to the same owner (sister sites, CDNs).
     first_party: tuple[str, ...] = ()
     #: Consent phases to run, each in a fresh browser context.
-    phases: tuple[Phase, ...] = ("no-interaction",)
+    phases: tuple[Phase, ...] = PHASES
+    #: How consent phases find the banner, tried in order: ``autoconsent`` (DuckDuckGo's rules
+    #: for known consent platforms) and ``heuristic`` (our multilingual text heuristic).
+    consent_engines: tuple[str, ...] = CONSENT_ENGINES
+    #: Seconds to look for a consent banner on the start page of a consent phase.
+    consent_timeout: float = 6.0
+    #: Keep screenshots of the banner before and after the click (PNG data URIs).
+    consent_screenshots: bool = True
     max_pages: int = 20
     max_depth: int = 3
     #: Total time budget in seconds for crawling one phase; 0 means no limit.
@@ -65,6 +74,11 @@ class ScanConfig:
         for phase in self.phases:
             if phase not in PHASES:
                 raise ValueError(f"unknown phase {phase!r}; choose from {', '.join(PHASES)}")
+        for engine in self.consent_engines:
+            if engine not in CONSENT_ENGINES:
+                raise ValueError(
+                    f"unknown consent engine {engine!r}; choose from {', '.join(CONSENT_ENGINES)}"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

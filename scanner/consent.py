@@ -165,9 +165,13 @@ async def _operate(
             details["reason"] = "no banner found"
             return {"outcome": "not-found"}
         details["found_by"] = "heuristic"
-        clicked_at: list[float] = []
+        clicked_at: list[tuple[float, str]] = []
         result = await operate(
-            page, banner, action, before_click, clock=lambda: clicked_at.append(recorder.now_ms())
+            page,
+            banner,
+            action,
+            before_click,
+            clock=lambda: clicked_at.append((recorder.now_ms(), now_iso())),
         )
         details["clicks"] = result.get("clicks", [])
         details["layers"] = result.get("layers", [])
@@ -177,13 +181,13 @@ async def _operate(
         decisive = [c for c in details["clicks"] if c["kind"] in ("accept", "reject", "save")]
         last = decisive[-1] if decisive else {}
         if clicked_at:
-            details["time_ms"] = clicked_at[-1]
+            details["time_ms"] = clicked_at[-1][0]
         return {
             "outcome": result["outcome"],
             "method": "heuristic",
             "selector": last.get("selector"),
             "text": last.get("text"),
-            "time": now_iso() if decisive else None,
+            "time": clicked_at[-1][1] if clicked_at else None,
         }
     details["reason"] = "no banner found"
     return {"outcome": "not-found"}

@@ -102,7 +102,12 @@ def analyse(result: ScanResult) -> ScanResult:
         result = match_result(result)
     except Exception as exc:  # noqa: BLE001 - e.g. an invalid user signature pack
         return replace(result, warnings=(*result.warnings, f"matching skipped: {exc}"))
-    return result
+    from .judge import judge
+
+    try:
+        return replace(result, findings=judge(result))
+    except Exception as exc:  # noqa: BLE001 - a judge bug must not lose the observations
+        return replace(result, warnings=(*result.warnings, f"judging skipped: {exc}"))
 
 
 class PhaseRunner:
@@ -201,10 +206,20 @@ class PhaseRunner:
             return None
         action = self.phase
 
+        config = self.config
+
         async def operate(page: Any, recorder: PageRecorder) -> None:
             from .consent import operate_banner
 
-            self.consent = await operate_banner(page, action, recorder)  # type: ignore[arg-type]
+            self.consent = await operate_banner(
+                page,
+                action,
+                recorder,
+                engines=config.consent_engines,
+                timeout=config.consent_timeout,
+                settle=config.dwell,  # let the site react to the choice before the page's dwell
+                screenshots=config.consent_screenshots,
+            )
 
         return operate
 
