@@ -1,0 +1,122 @@
+"""Reports of a scan: JSON, CSV, XLSX, a self-contained HTML page and a Markdown summary.
+
+Reads ``scanner.models`` and nothing else of the project, so a saved result renders years
+later without the signature database it was scanned with.
+
+Example::
+
+    import reports
+    html = reports.render(result, "html")
+    reports.write(result, "csv", "out/")          # one CSV per table
+    result = reports.load_result("result.json")   # ReportError if it is not a result
+
+Cookie values can be personal data or session tokens: every format shows a hash and a length
+unless ``include_cookie_values=True``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scanner.models import ScanResult
+
+from .load import ReportError, load_result
+
+__all__ = ["FORMATS", "ReportError", "load_result", "render", "write"]
+
+FORMATS: tuple[str, ...] = ("json", "html", "md", "csv", "xlsx")
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "result.schema.json"
+
+
+def render(result: ScanResult, fmt: str, *, include_cookie_values: bool = False) -> str | bytes:
+    """``result`` as one document in format ``fmt`` (``bytes`` for xlsx, ``str`` otherwise).
+
+    ``csv`` gives the flat findings table; ``write(..., "csv", directory)`` writes every table.
+    """
+    if fmt == "json":
+        return render_json(result, include_cookie_values=include_cookie_values)
+    if fmt == "html":
+        from .html import render_html
+
+        return render_html(result, include_cookie_values=include_cookie_values)
+    if fmt == "md":
+        from .md import render_md
+
+        return render_md(result)
+    if fmt in ("csv", "xlsx"):
+        from .tables import build_tables, to_csv, to_xlsx
+
+        frames = build_tables(result, include_cookie_values=include_cookie_values)
+        return to_csv(frames["findings"]) if fmt == "csv" else _xlsx(frames)
+    raise ReportError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def write(
+    result: ScanResult, fmt: str, path: str | Path, *, include_cookie_values: bool = False
+) -> list[Path]:
+    """Write ``result`` as ``fmt`` to ``path`` and return the files written.
+
+    For ``csv``, a ``path`` that is a directory, ends with ``/`` or has no suffix gets one
+    file per table (``requests.csv``, ``cookies.csv``, ``storage.csv``, ``services.csv``,
+    ``findings.csv``, ``pages.csv``); any other path gets the flat findings table.
+    """
+    target = Path(path)
+    try:
+        if fmt == "csv" and _is_dir_target(path):
+            from .tables import build_tables, to_csv
+
+            target.mkdir(parents=True, exist_ok=True)
+            written = []
+            frames = build_tables(result, include_cookie_values=include_cookie_values)
+            for name, frame in frames.items():
+                file = target / f"{name}.csv"
+                file.write_text(to_csv(frame), encoding="utf-8", errors="replace")
+                written.append(file)
+            return written
+        output = render(result, fmt, include_cookie_values=include_cookie_values)
+        if target.parent != Path(""):
+            target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(output, bytes):
+            target.write_bytes(output)
+        else:
+            # errors="replace": a hostile site can hand us lone surrogates
+            target.write_text(output, encoding="utf-8", errors="replace")
+        return [target]
+    except OSError as exc:
+        raise ReportError(f"{target}: cannot write: {exc.strerror or exc}") from None
+
+
+def render_json(result: ScanResult, *, include_cookie_values: bool = False) -> str:
+    """The canonical record (documented by ``reports/schema/result.schema.json``).
+
+    Cookie values are dropped (set to null) unless ``include_cookie_values``.
+    """
+    data = result.to_dict()
+    if not include_cookie_values:
+        _drop_cookie_values(data)
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+def _drop_cookie_values(data: dict[str, Any]) -> None:
+    for phase in data.get("phases", []):
+        for visit in phase.get("visits", []):
+            for cookie in visit.get("cookies", []):
+                cookie["value"] = None
+
+
+def _is_dir_target(path: str | Path) -> bool:
+    text = str(path)
+    p = Path(path)
+    return p.is_dir() or text.endswith(("/", "\\")) or (not p.suffix and not p.exists())
+
+
+def _xlsx(frames: Any) -> bytes:
+    try:
+        from .tables import to_xlsx
+
+        return to_xlsx(frames)
+    except ImportError as exc:  # openpyxl is optional
+        raise ReportError(f"xlsx needs openpyxl: pip install openpyxl ({exc})") from None

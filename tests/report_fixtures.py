@@ -1,0 +1,318 @@
+"""Hand-built ``ScanResult`` objects for the report tests.
+
+``demo_result()`` is a realistic three-phase scan of www.example.com (Google Analytics, Google
+Tag Manager, Google Fonts, a Mailjet widget, an unknown ad pixel); ``hostile_result()`` is full
+of script-injection payloads; ``empty_result()`` is an interrupted scan that saw nothing.
+
+Run as a script to render the demo report (and screenshot it with Chromium)::
+
+    .venv/bin/python tests/report_fixtures.py demo.html --screenshot docs/report-screenshot.png
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+import sys
+import zlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from scanner.models import (
+    ConsentAction,
+    Cookie,
+    Finding,
+    Match,
+    PageError,
+    PhaseResult,
+    Request,
+    ScanResult,
+    StorageItem,
+    Visit,
+)
+
+SITE = "https://www.example.com/"
+
+
+def tiny_png(width: int, height: int, boxes: list[tuple[int, int, int, int, tuple]]) -> str:
+    """A PNG data URI: a light page with filled rectangles (x, y, w, h, rgb)."""
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\x00")
+        for x in range(width):
+            color = (236, 239, 243)
+            for bx, by, bw, bh, rgb in boxes:
+                if bx <= x < bx + bw and by <= y < by + bh:
+                    color = rgb
+            row += bytes(color)
+        rows.append(bytes(row))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        body = tag + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+BANNER = [(0, 88, 240, 32, (40, 48, 64)), (150, 96, 38, 16, (46, 160, 90))]
+BANNER_REJECT = BANNER + [(104, 96, 38, 16, (200, 205, 212))]
+NO_BANNER: list[tuple[int, int, int, int, tuple]] = [(16, 16, 120, 10, (200, 205, 212))]
+
+SERVICES: dict[str, dict[str, Any]] = {
+    "google-analytics-4": {
+        "id": "google-analytics-4",
+        "name": "Google Analytics 4",
+        "category": "analytics",
+        "description": "Google's web analytics: counts visits and events with a client ID.",
+        "website": "https://marketingplatform.google.com/about/analytics/",
+        "vendor": {"name": "Google LLC", "parent": "Alphabet Inc.", "country": "US"},
+        "cookies": [
+            {"name": "_ga", "match": "exact", "duration_days": 730,
+             "purpose": "Random client ID that recognises the same browser across visits."},
+            {"name": "_ga_", "match": "prefix", "duration_days": 730,
+             "purpose": "Session number and timing for one GA4 property."},
+        ],
+        "compliance": {
+            "consent_required": True,
+            "risk": "medium",
+            "server_locations": ["United States", "European Union"],
+            "data_transfers_outside_eu": True,
+            "sample_consent_text": "With your consent we use Google Analytics to count visits. "
+            "It sets cookies with a random identifier and sends usage data to Google, "
+            "including to the United States.",
+            "legal_bases": [{"use": "Audience measurement", "basis": "consent",
+                             "conditions": "Prior opt-in; no hits before consent."}],
+            "transfers": [{"destination": "United States",
+                           "safeguards": ["EU-US Data Privacy Framework"]}],
+            "alternatives": ["Matomo", "Plausible"],
+        },
+    },
+    "google-tag-manager": {
+        "id": "google-tag-manager",
+        "name": "Google Tag Manager",
+        "category": "tag-manager",
+        "vendor": {"name": "Google LLC", "country": "US"},
+        "compliance": {"consent_required": "depends", "risk": "low",
+                       "data_transfers_outside_eu": True},
+    },
+    "google-fonts": {
+        "id": "google-fonts",
+        "name": "Google Fonts",
+        "category": "cdn",
+        "vendor": {"name": "Google LLC", "country": "US"},
+        "compliance": {"consent_required": "depends", "risk": "low",
+                       "server_locations": ["Worldwide (Google CDN)"],
+                       "data_transfers_outside_eu": True,
+                       "notes": "Self-host the fonts to avoid sending visitor IPs to Google."},
+    },
+    "mailjet": {
+        "id": "mailjet",
+        "name": "Mailjet",
+        "category": "marketing",
+        "description": "Email marketing platform; its signup widget and tracked links.",
+        "website": "https://www.mailjet.com/",
+        "vendor": {"name": "Mailjet SAS", "parent": "Sinch AB", "country": "FR"},
+        "compliance": {
+            "consent_required": True,
+            "risk": "medium",
+            "server_locations": ["European Union"],
+            "data_transfers_outside_eu": False,
+            "sample_consent_text": "We use Mailjet to send our newsletter and to see whether "
+            "it is opened. You can unsubscribe from every email.",
+            "legal_bases": [{"use": "Newsletter, open and click tracking", "basis": "consent",
+                             "conditions": "Opt-in; withdrawal in every email."}],
+        },
+    },
+}
+
+RULES = {  # (kind, how, pattern, service) the fixture's stand-in for the signature matcher
+    ("request", "host", "google-analytics.com", "google-analytics-4"),
+    ("request", "host", "googletagmanager.com", "google-tag-manager"),
+    ("request", "host", "fonts.googleapis.com", "google-fonts"),
+    ("request", "host", "fonts.gstatic.com", "google-fonts"),
+    ("request", "host", "mjt.lu", "mailjet"),
+    ("request", "host", "mailjet.com", "mailjet"),
+    ("cookie", "exact", "_ga", "google-analytics-4"),
+    ("cookie", "prefix", "_ga_", "google-analytics-4"),
+}
+
+
+def _rule_for(kind: str, value: str) -> tuple[str, str] | None:
+    for k, how, pattern, service in sorted(RULES):
+        if k != kind:
+            continue
+        host = urlsplit(value).hostname or "" if kind == "request" else ""
+        if how == "host" and (host == pattern or host.endswith("." + pattern)):
+            return service, pattern
+        if (how == "exact" and value == pattern) or (how == "prefix" and value.startswith(pattern)):
+            return service, pattern
+    return None
+
+
+def req(url: str, t: float, rtype: str = "script", status: int | None = 200, **kw: Any) -> Request:
+    host = urlsplit(url).hostname or ""
+    party = "first" if host == "example.com" or host.endswith(".example.com") else "third"
+    return Request(url=url, method=kw.pop("method", "GET"), resource_type=rtype, host=host,
+                   party=party, time_ms=t, status=status, **kw)
+
+
+def cookie(name: str, domain: str, days: float | None, t: float, **kw: Any) -> Cookie:
+    party = "first" if domain.lstrip(".").endswith("example.com") else "third"
+    return Cookie(name=name, domain=domain, path="/", party=party, lifetime_days=days,
+                  value_sha256=hashlib.sha256(name.encode()).hexdigest()[:16],
+                  value_length=len(name) + 20, time_ms=t, **kw)
+
+
+def visit(phase: str, url: str, requests: list[Request], cookies: list[Cookie] = (),
+          storage: list[StorageItem] = (), **kw: Any) -> Visit:
+    return Visit(url=url, final_url=kw.pop("final_url", url), depth=kw.pop("depth", 0),
+                 phase=phase, started_at=kw.pop("started_at", "2025-03-04T10:15:00+00:00"),
+                 duration_ms=kw.pop("duration_ms", 6200.0), status=kw.pop("status", 200),
+                 requests=tuple(requests), cookies=tuple(cookies), storage=tuple(storage), **kw)
+
+
+def _landing(phase: str, clicked: bool) -> Visit:
+    rs = [
+        req(SITE, 0, "document", is_main_frame=True),
+        req("https://fonts.googleapis.com/css2?family=Inter", 180, "stylesheet"),
+        req("https://www.googletagmanager.com/gtag/js?id=G-ABC123", 320),
+        req("https://fonts.gstatic.com/s/inter/v13/inter.woff2", 410, "font"),
+        req("https://www.google-analytics.com/g/collect?v=2&tid=G-ABC123&en=page_view", 1240,
+            "ping", status=204, method="POST"),
+        req("https://px.adnetwork.example.net/pixel.gif?site=example.com", 1500, "image"),
+    ]
+    cs = [
+        cookie("PHPSESSID", "www.example.com", None, 40, sources=("wire", "jar"), http_only=True),
+        cookie("_ga", ".example.com", 400, 900, sources=("js", "jar"),
+               set_by="https://www.googletagmanager.com/gtag/js?id=G-ABC123"),
+        cookie("_ga_ABC123", ".example.com", 400, 905, sources=("js", "jar")),
+        cookie("uid", ".adnetwork.example.net", 365, 1510, sources=("wire",), secure=True,
+               same_site="None"),
+    ]
+    st: list[StorageItem] = []
+    if clicked:
+        rs.append(req("https://app.mailjet.com/widget/iframe/5Xk/abc", 2600, "sub_frame"))
+        rs.append(req("https://r.mjt.lu/tr/op/abc.gif", 2750, "image"))
+        cs.append(cookie("cookie_consent", ".example.com", 182, 2110, sources=("js", "jar")))
+        st.append(StorageItem("local", "https://www.example.com", "consent_state", "first", 64))
+    return visit(phase, SITE, rs, cs, st, title="Example Bakery — fresh bread daily",
+                 links_found=14)
+
+
+def _consent(action: str) -> ConsentAction:
+    label = "Accept all" if action == "accept-all" else "Reject all"
+    return ConsentAction(
+        action=action, outcome="done", method="rule:example-cmp", selector="#cmp-" + action,
+        text=label, page=SITE, time="2025-03-04T10:15:02.100000+00:00",
+        details={"time_ms": 2100, "screenshot_before": tiny_png(240, 120, BANNER_REJECT),
+                 "screenshot_after": tiny_png(240, 120, NO_BANNER)},
+    )
+
+
+def _matches(phases: list[PhaseResult]) -> list[Match]:
+    out = []
+    for p in phases:
+        for v in p.visits:
+            items = [("request", r.url) for r in v.requests] + [("cookie", c.name) for c in v.cookies]
+            for kind, value in items:
+                hit = _rule_for(kind, value)
+                if hit:
+                    out.append(Match(p.phase, v.url, kind, value, hit[0], hit[1]))
+    return out
+
+
+def demo_result() -> ScanResult:
+    newsletter = SITE + "newsletter"
+    phases = [
+        PhaseResult("no-interaction", (
+            _landing("no-interaction", clicked=False),
+            visit("no-interaction", SITE + "contact", [req(SITE + "contact", 0, "document",
+                  status=404, is_main_frame=True)], status=404, depth=1, title="Not found",
+                  errors=(PageError("http", "HTTP 404 Not Found"),)),
+            visit("no-interaction", newsletter, [req(newsletter, 0, "document", is_main_frame=True),
+                  req("https://fonts.googleapis.com/css2?family=Inter", 150, "stylesheet")],
+                  depth=1, title="Newsletter"),
+        )),
+        PhaseResult("accept-all", (_landing("accept-all", clicked=True),), _consent("accept-all")),
+        PhaseResult("reject-all", (_landing("reject-all", clicked=True),), _consent("reject-all")),
+    ]
+    ga = SERVICES["google-analytics-4"]
+    findings = [
+        Finding("tracking_before_consent", "high", "no-interaction", ga, (SITE,), (
+            {"kind": "request", "url": "https://www.google-analytics.com/g/collect?v=2&tid=G-ABC123"
+             "&en=page_view", "page": SITE, "phase": "no-interaction", "time_ms": 1240,
+             "pattern": "google-analytics.com"},
+            {"kind": "cookie", "name": "_ga", "domain": ".example.com", "page": SITE,
+             "phase": "no-interaction", "time_ms": 900, "pattern": "_ga"},
+        ), "Google Analytics 4 sent a page view and set _ga before the visitor made a choice."),
+        Finding("tracking_after_reject", "high", "reject-all", SERVICES["mailjet"], (SITE,), (
+            {"kind": "request", "url": "https://r.mjt.lu/tr/op/abc.gif", "page": SITE,
+             "phase": "reject-all", "time_ms": 2750, "pattern": "mjt.lu"},
+        ), "Mailjet loaded a tracking pixel after the visitor clicked “Reject all”."),
+        Finding("cookie_lifetime_over_13_months", "medium", "no-interaction", ga, (SITE,), (
+            {"kind": "cookie", "name": "_ga", "domain": ".example.com", "lifetime_days": 400,
+             "page": SITE, "phase": "no-interaction", "pattern": "_ga"},
+        ), "_ga lives 400 days; the CNIL recommends at most 13 months."),
+        Finding("unknown_third_party", "low", "no-interaction", None, (SITE,), (
+            {"kind": "request", "host": "px.adnetwork.example.net", "party": "third",
+             "url": "https://px.adnetwork.example.net/pixel.gif?site=example.com",
+             "page": SITE, "phase": "no-interaction", "time_ms": 1500},
+        ), "px.adnetwork.example.net is not in the signature database."),
+    ]
+    return ScanResult(
+        start_url=SITE, first_party=("example.com",), tool_version="0.1.0",
+        browser_version="Chromium 131.0.6778.85",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Safari/537.36",
+        config={"url": SITE, "phases": ["no-interaction", "accept-all", "reject-all"],
+                "max_pages": 20, "max_depth": 3, "dwell": 3.5},
+        started_at="2025-03-04T10:14:58+00:00", finished_at="2025-03-04T10:16:12+00:00",
+        phases=tuple(phases), services=dict(SERVICES), matches=tuple(_matches(phases)),
+        findings=tuple(findings),
+    )
+
+
+def empty_result() -> ScanResult:
+    """An interrupted scan: one phase, one unreachable page, nothing matched."""
+    v = visit("no-interaction", "https://down.example.org/", [], status=None, duration_ms=30000.0,
+              errors=(PageError("navigation", "net::ERR_NAME_NOT_RESOLVED"),), final_url="")
+    return ScanResult(
+        start_url="https://down.example.org/", first_party=(), tool_version="0.1.0",
+        browser_version="", user_agent="", config={}, started_at="2025-03-04T10:00:00+00:00",
+        finished_at=None, phases=(PhaseResult("no-interaction", (v,)),), complete=False,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover - manual helper
+    import argparse
+
+    import reports
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("html")
+    ap.add_argument("--screenshot")
+    ap.add_argument("--width", type=int, default=1200)
+    args = ap.parse_args()
+    reports.write(demo_result(), "html", args.html)
+    if args.screenshot:
+        from pathlib import Path
+
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            exe = "/usr/lib/chromium/chromium-headless-shell"
+            try:
+                from scanner.browser import find_browser  # type: ignore[import-not-found]
+
+                exe = find_browser()
+            except ImportError:
+                pass
+            browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": args.width, "height": 900})
+            page.goto(Path(args.html).resolve().as_uri())
+            page.screenshot(path=args.screenshot, full_page=True)
+            browser.close()
+    sys.exit(0)
