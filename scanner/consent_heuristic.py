@@ -156,10 +156,10 @@ async def operate(
     last: list[Any] = [banner.frame, ""]
 
     async def press(target: Banner, button: dict[str, Any], kind: str, layer: int) -> None:
+        if clock is not None:
+            clock()  # just before the click: what the click sets off comes after it
         how = await click(target.frame, button["id"])
         last[:] = [target.frame, button["id"]]
-        if clock is not None:
-            clock()
         clicks.append(
             {
                 "kind": kind,
