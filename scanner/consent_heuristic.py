@@ -148,7 +148,8 @@ async def operate(
 
     Returns a dict with ``outcome`` (``done`` or ``failed``), ``clicks`` (each with kind,
     label, selector, how and layer), ``layers`` (the buttons each layer offered) and
-    ``banner_closed``. The time of the decisive click is left to the caller.
+    ``banner_closed``. ``clock`` is called right before each click (the caller keeps the
+    time).
     """
     want = "accept" if action == "accept-all" else "reject"
     clicks: list[dict[str, Any]] = []

@@ -148,10 +148,10 @@ def banner_findings(result: ScanResult) -> list[Finding]:
     for action in sorted(ran, key=lambda a: a.action != "reject-all"):
         layer = (action.details.get("banner") or {}).get("buttons")
         clicks = (action.details.get("autoconsent_result") or {}).get("clicks")
-        evidence = {"kind": "banner", "phase": action.action, "page": action.page}
+        item: dict[str, Any] = {"kind": "banner", "phase": action.action, "page": action.page}
         if layer and layer.get("accept") and not layer.get("reject"):
-            evidence["first_layer"] = layer
-            evidence["selector"] = (action.details.get("banner") or {}).get("selector")
+            item["first_layer"] = layer
+            item["selector"] = (action.details.get("banner") or {}).get("selector")
             message = "The banner's first layer has “{}” but no reject button".format(
                 layer["accept"][0]
             )
@@ -162,13 +162,13 @@ def banner_findings(result: ScanResult) -> list[Finding]:
             and isinstance(clicks, int)
             and clicks > 1
         ):
-            evidence["clicks_to_reject"] = clicks
-            evidence["cmp"] = action.details.get("cmp")
+            item["clicks_to_reject"] = clicks
+            item["cmp"] = action.details.get("cmp")
             message = f"Rejecting took {clicks} clicks on the banner ({action.details.get('cmp')})"
         else:
             continue
         findings.append(
-            _finding("no_reject_on_first_layer", "medium", action.action, None, [evidence], message)
+            _finding("no_reject_on_first_layer", "medium", action.action, None, [item], message)
         )
         break
     return findings
@@ -176,7 +176,7 @@ def banner_findings(result: ScanResult) -> list[Finding]:
 
 def stored_consent(result: ScanResult) -> list[Finding]:
     """``consent_stored_before_choice``: the TCF API granted consent before any click."""
-    evidence = []
+    evidence: list[dict[str, Any]] = []
     for phase in result.phases:
         tcf = (phase.consent.details.get("tcf_before") if phase.consent else None) or {}
         if tcf.get("purpose_consents") or tcf.get("vendor_consent_count"):
@@ -199,8 +199,8 @@ def stored_consent(result: ScanResult) -> list[Finding]:
         "Before any click, the TCF API reported consent to purposes "
         f"{evidence[0]['purpose_consents']} and {evidence[0]['vendor_consent_count']} vendor(s)"
     )
-    phase = evidence[0]["phase"]
-    return [_finding("consent_stored_before_choice", "high", phase, None, evidence, message)]
+    first: Phase = evidence[0]["phase"]
+    return [_finding("consent_stored_before_choice", "high", first, None, evidence, message)]
 
 
 def _cookie_services(result: ScanResult) -> dict[tuple[str, str, str], Match]:
