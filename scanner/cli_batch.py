@@ -89,6 +89,12 @@ def _split_phases(_ctx: Any, _param: Any, value: str | None) -> tuple[str, ...] 
     help="Default for every site, e.g. no-interaction,accept-all.",
 )
 @click.option("--dwell", type=click.FloatRange(0), help="Default for every site.")
+@click.option(
+    "--sitemap/--no-sitemap",
+    "use_sitemap",
+    default=None,
+    help="Default for every site: also queue pages from sitemap.xml.",
+)
 @click.option("--concurrency", type=click.IntRange(0), help="Pages open at once per site.")
 @click.option("--browser", metavar="PATH", help="Chromium executable.")
 @click.option("--proxy", metavar="URL", help="Scan every site through this proxy.")

@@ -238,14 +238,15 @@ def get(scan_id: int, db: str | Path | None = None) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-def previous(
-    result: ScanResult, db: str | Path | None = None, *, before: int | None = None
-) -> ScanResult | None:
-    """The last stored scan of ``result``'s site (older than scan id ``before``, if given)."""
-    query = sa.select(scans.c.id).where(scans.c.site == site_key(result.start_url))
-    if before is not None:
-        query = query.where(scans.c.id < before)
-    query = query.order_by(scans.c.started_at.desc(), scans.c.id.desc()).limit(1)
+def previous(result: ScanResult, db: str | Path | None = None) -> ScanResult | None:
+    """The last stored scan of ``result``'s site that started before ``result`` did."""
+    query = (
+        sa.select(scans.c.id)
+        .where(scans.c.site == site_key(result.start_url))
+        .where(scans.c.started_at < result.started_at)
+        .order_by(scans.c.started_at.desc(), scans.c.id.desc())
+        .limit(1)
+    )
     with _begin(db) as conn:
         row = conn.execute(query).first()
     return load(int(row[0]), db) if row else None
