@@ -154,7 +154,9 @@ async def _operate(
                         page, session, action, recorder, before_click, details
                     )
                     details["autoconsent"] = session.summary()
-                    return done
+                    if done["outcome"] == "done" or "heuristic" not in engines:
+                        return done
+                    banner = None  # the rule failed: let the heuristic try the same banner
             details["autoconsent"] = session.summary()
 
     if "heuristic" in engines:
