@@ -73,7 +73,8 @@ def write(
             frames = build_tables(result, include_cookie_values=include_cookie_values)
             for name, frame in frames.items():
                 file = target / f"{name}.csv"
-                file.write_text(to_csv(frame), encoding="utf-8", errors="replace")
+                with open(file, "w", encoding="utf-8", errors="replace", newline="") as out:
+                    out.write(to_csv(frame))
                 written.append(file)
             return written
         output = render(result, fmt, include_cookie_values=include_cookie_values)
@@ -83,7 +84,8 @@ def write(
             target.write_bytes(output)
         else:
             # errors="replace": a hostile site can hand us lone surrogates
-            target.write_text(output, encoding="utf-8", errors="replace")
+            with open(target, "w", encoding="utf-8", errors="replace", newline="") as out:
+                out.write(output)
         return [target]
     except OSError as exc:
         raise ReportError(f"{target}: cannot write: {exc.strerror or exc}") from None

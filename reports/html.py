@@ -28,7 +28,9 @@ from .timeline import COLORS, build_charts
 from .view import (
     CATEGORIES,
     PHASE_LABELS,
+    SERVICE_VERDICTS,
     SEVERITIES,
+    SITE_VERDICTS,
     UNKNOWN,
     ResultView,
     as_list,
@@ -44,7 +46,9 @@ from .view import (
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_EVIDENCE = 25
-_KNOWN_EVIDENCE = ("kind", "url", "name", "key", "host", "page", "phase", "time_ms", "pattern")
+_KNOWN_EVIDENCE = ("kind", "url", "name", "key", "page", "phase", "time_ms", "pattern")
+# Evidence keys that only repeat what the finding already says.
+_QUIET_EVIDENCE = ("service_id", "party", "host")
 
 
 def _environment() -> jinja2.Environment:
@@ -116,21 +120,39 @@ def build_context(result: ScanResult, *, include_cookie_values: bool = False) ->
     }
 
 
-def _status(view: ResultView, counts: dict[str, int]) -> dict[str, str]:
-    serious = counts["high"] + counts["medium"]
-    if serious:
-        n = counts["high"]
-        headline = f"{n} high-severity problem{'s' * (n != 1)}" if n else ""
-        if counts["medium"]:
-            m = counts["medium"]
-            more = f"{m} medium-severity problem{'s' * (m != 1)}"
-            headline = f"{headline} and {more}" if headline else more
-        return {"level": "bad", "headline": headline[:1].upper() + headline[1:] + " found"}
-    if counts["low"] or counts["info"] or view.unknown_hosts():
-        return {"level": "review", "headline": "No serious problem found; some items to review"}
-    if not view.result.phases:
-        return {"level": "review", "headline": "Nothing was scanned"}
-    return {"level": "good", "headline": "No problems found"}
+_LEVELS = {
+    "violations": "bad",
+    "issues": "review",
+    "consent-not-tested": "review",
+    "access-limited": "review",
+    "no-issues-found": "good",
+}
+
+
+def _status(view: ResultView, counts: dict[str, int]) -> dict[str, Any]:
+    """Headline of the report: the judge's site verdict, or one from the finding counts."""
+    parts = [f"{counts[s]} {s}" for s in ("high", "medium", "low") if counts[s]]
+    detail = (
+        f"{' and '.join(parts) if len(parts) < 3 else ', '.join(parts)}-severity "
+        f"finding{'s' * (sum(counts[s] for s in ('high', 'medium', 'low')) != 1)}"
+        if parts
+        else "No finding of high, medium or low severity"
+    )
+    site = view.site_verdict()
+    verdict = site.get("verdict")
+    reasons = [str(r) for r in as_list(site.get("reasons"))]
+    if verdict in SITE_VERDICTS:
+        return {"level": _LEVELS.get(str(verdict), "review"),
+                "headline": SITE_VERDICTS[str(verdict)], "detail": detail, "reasons": reasons}
+    if counts["high"]:
+        level, headline = "bad", "Violations found"
+    elif counts["medium"] or counts["low"]:
+        level, headline = "review", "Issues found"
+    elif not view.result.phases:
+        level, headline = "review", "Nothing was scanned"
+    else:
+        level, headline = "good", "No issues found on the pages visited"
+    return {"level": level, "headline": headline, "detail": detail, "reasons": reasons}
 
 
 def _phase_card(view: ResultView, name: str) -> dict[str, Any]:
@@ -141,9 +163,11 @@ def _phase_card(view: ResultView, name: str) -> dict[str, Any]:
     for sid in view.services_in(name):
         if sid == UNKNOWN:
             continue
+        need = view.needs_consent(sid)
         services.append(
-            {"name": view.service_name(sid), "category": view.category(sid),
-             "consent": view.needs_consent(sid)}
+            {"name": view.service_name(sid), "category": view.category(sid), "consent": need,
+             # after accepting, a service that needs consent is where it should be
+             "flag": need if name != "accept-all" else "ok"}
         )
     seen = [s for s in view.seen if s.phase == name]
     unknown_hosts = {s.item.host for s in seen if s.service_id == UNKNOWN and s.kind == "request"}
@@ -194,7 +218,11 @@ def _finding(view: ResultView, f: Any) -> dict[str, Any]:
                 "kind": e.get("kind") or "",
                 "what": "" if what is None else str(what),
                 "pattern": e.get("pattern"),
-                "extra": {k: _short(v) for k, v in e.items() if k not in _KNOWN_EVIDENCE},
+                "extra": {
+                    k: _short(v)
+                    for k, v in e.items()
+                    if k not in _KNOWN_EVIDENCE and k not in _QUIET_EVIDENCE and v not in (None, [])
+                },
             }
         )
     sid = view.finding_service_id(f)
@@ -227,6 +255,10 @@ def _services_by_category(view: ResultView) -> list[dict[str, Any]]:
                 "transfers": [t for t in as_list(compliance.get("transfers"))
                               if isinstance(t, dict)],
                 "consent": view.needs_consent(sid),
+                "verdict": view.service_verdicts().get(sid, {}).get("verdict"),
+                "verdict_label": SERVICE_VERDICTS.get(
+                    str(view.service_verdicts().get(sid, {}).get("verdict")), ""
+                ),
                 "phases": {p: any(s.phase == p for s in seen) for p in view.phases_run()},
                 "hosts": sorted({s.item.host for s in seen if isinstance(s.item, Request)}),
                 "cookies": sorted({s.value for s in seen if s.kind == "cookie"}),

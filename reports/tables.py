@@ -41,7 +41,8 @@ COLUMNS: dict[str, list[str]] = {
     "storage": _OBS[:3] + ["kind", "origin", "key", "value_length"] + _OBS[3:],
     "services": ["phase", "page", "party", "service_id", "service", "category"]
     + ["vendor", "vendor_country", "pages", "requests", "cookies", "storage"]
-    + ["first_time_ms", "consent_required", "risk", "server_locations"]
+    + ["first_time_ms", "needs_consent", "verdict", "consent_required", "risk"]
+    + ["server_locations"]
     + ["data_transfers_outside_eu", "legal_bases"],
     "findings": ["phase", "page", "party", "service_id", "service", "category"]
     + ["type", "severity", "message", "pages", "evidence_count", "evidence"],
@@ -151,6 +152,8 @@ def _service_rows(view: ResultView) -> list[dict[str, Any]]:
             "category": view.category(sid),
             "vendor": view.vendor(sid),
             "vendor_country": vendor.get("country"),
+            "needs_consent": view.needs_consent(sid),
+            "verdict": view.service_verdicts().get(sid, {}).get("verdict"),
             "consent_required": _text(compliance.get("consent_required")),
             "risk": compliance.get("risk"),
             "server_locations": _text(compliance.get("server_locations")),
@@ -182,7 +185,9 @@ def _service_rows(view: ResultView) -> list[dict[str, Any]]:
 
 def _finding_rows(view: ResultView) -> list[dict[str, Any]]:
     rows = []
-    for f in view.sorted_findings():
+    summary = view.verdict_finding()
+    # The judge's summary goes last: its message is the site verdict.
+    for f in view.sorted_findings() + ([summary] if summary else []):
         sid = view.finding_service_id(f)
         rows.append(
             {
@@ -271,8 +276,12 @@ def _clean_cell(value: Any, xlsx: bool) -> Any:
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """One table as CSV text (UTF-8, ``\\n`` line ends, formulas neutralised)."""
-    return _for_spreadsheet(frame).to_csv(index=False, lineterminator="\n")
+    """One table as CSV text (RFC 4180 ``\\r\\n`` line ends, formulas neutralised).
+
+    ``\\r\\n`` rather than ``\\n`` also makes the writer quote a cell holding a bare ``\\r``,
+    which would otherwise split the row in most readers.
+    """
+    return _for_spreadsheet(frame).to_csv(index=False, lineterminator="\r\n")
 
 
 def to_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:

@@ -65,6 +65,27 @@ FINDING_LABELS: dict[str, str] = {
     "consent_stored_before_choice": "Consent stored before any choice",
     "cookie_lifetime_over_13_months": "Cookie lifetime over 13 months",
     "unknown_third_party": "Unknown third party",
+    "verdict": "Verdict",
+}
+
+# The judge's single summary finding; reports show it as the verdict, not as a finding.
+VERDICT = "verdict"
+_NEED = {"required": "yes", "depends": "depends", "exempt": "no"}
+
+SITE_VERDICTS: dict[str, str] = {
+    "violations": "Violations found",
+    "issues": "Issues found",
+    "consent-not-tested": "Consent not tested",
+    "access-limited": "Access limited: nothing can be concluded",
+    "no-issues-found": "No issues found on the pages visited",
+}
+
+SERVICE_VERDICTS: dict[str, str] = {
+    "exempt": "Does not need consent",
+    "tracks-before-consent": "Tracks before consent",
+    "tracks-after-reject": "Tracks after refusal",
+    "waits-for-consent": "Waits for consent",
+    "not-tested": "Not tested",
 }
 
 _PNG_DATA_URI = re.compile(r"data:image/png;base64,[A-Za-z0-9+/]+={0,2}")
@@ -216,17 +237,46 @@ class ResultView:
         return self.service_name(service_id)
 
     def needs_consent(self, service_id: str | None) -> str:
-        """``yes``, ``no``, ``depends`` or ``unknown`` for one service id."""
+        """``yes``, ``depends``, ``no`` or ``unknown``: the judge's verdict when present.
+
+        Without one, the judge's rule (``scanner.judge_evidence.need_of``) is mirrored:
+        necessary, security and consent services never need it; ``consent_required`` decides
+        otherwise; "depends" or unknown counts for analytics, marketing and social only.
+        """
         if not service_id or service_id == UNKNOWN:
             return "unknown"
+        judged = self.service_verdicts().get(service_id, {}).get("consent")
+        if judged in _NEED:
+            return _NEED[judged]
+        category = self.category(service_id)
+        if category in ("necessary", "security", "consent"):
+            return "no"
         required = self.compliance(service_id).get("consent_required")
         if required is True:
             return "yes"
         if required is False:
             return "no"
-        if required == "depends":
-            return "depends"
-        return "yes" if self.category(service_id) in CONSENT_CATEGORIES else "unknown"
+        return "depends" if category in ("analytics", "marketing", "social") else "no"
+
+    # -- the judge's verdict finding ------------------------------------------------------
+    def verdict_finding(self) -> Finding | None:
+        return next((f for f in self.result.findings if f.type == VERDICT), None)
+
+    def site_verdict(self) -> dict[str, Any]:
+        """``{"verdict": id, "reasons": [...], ...}`` from the verdict finding, or ``{}``."""
+        f = self.verdict_finding()
+        for e in f.evidence if f else ():
+            if isinstance(e, dict) and e.get("scope") == "site":
+                return e
+        return {}
+
+    def service_verdicts(self) -> dict[str, dict[str, Any]]:
+        f = self.verdict_finding()
+        out: dict[str, dict[str, Any]] = {}
+        for e in f.evidence if f else ():
+            if isinstance(e, dict) and e.get("scope") == "service" and e.get("service_id"):
+                out[str(e["service_id"])] = e
+        return out
 
     def cookie_purpose(self, service_id: str | None, pattern: str | None, name: str) -> str:
         for spec in as_list(self.facts(service_id).get("cookies")):
@@ -296,14 +346,18 @@ class ResultView:
 
     def severity_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(SEVERITIES, 0)
-        for f in self.result.findings:
+        for f in self.findings():
             counts[f.severity] = counts.get(f.severity, 0) + 1
         return counts
+
+    def findings(self) -> list[Finding]:
+        """Every finding but the judge's summary ``verdict``."""
+        return [f for f in self.result.findings if f.type != VERDICT]
 
     def sorted_findings(self) -> list[Finding]:
         rank = {s: i for i, s in enumerate(SEVERITIES)}
         return sorted(
-            self.result.findings,
+            self.findings(),
             key=lambda f: (rank.get(f.severity, 9), PHASES.index(f.phase) if f.phase else 9),
         )
 

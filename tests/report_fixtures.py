@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scanner.models import (
+    PHASES,
     ConsentAction,
     Cookie,
     Finding,
@@ -224,6 +225,18 @@ def _matches(phases: list[PhaseResult]) -> list[Match]:
     return out
 
 
+def _ref(service_id: str) -> dict[str, Any]:
+    facts = SERVICES[service_id]
+    return {"id": service_id, "name": facts["name"], "category": facts["category"]}
+
+
+def _service_verdict(sid: str, need: str, verdict: str, issues: list[str]) -> dict[str, Any]:
+    phases = {"mailjet": ["accept-all", "reject-all"]}.get(sid, list(PHASES))
+    return {"kind": "verdict", "scope": "service", "service_id": sid,
+            "name": SERVICES[sid]["name"], "category": SERVICES[sid]["category"],
+            "consent": need, "verdict": verdict, "issues": issues, "phases": phases}
+
+
 def demo_result() -> ScanResult:
     newsletter = SITE + "newsletter"
     phases = [
@@ -239,28 +252,46 @@ def demo_result() -> ScanResult:
         PhaseResult("accept-all", (_landing("accept-all", clicked=True),), _consent("accept-all")),
         PhaseResult("reject-all", (_landing("reject-all", clicked=True),), _consent("reject-all")),
     ]
-    ga = SERVICES["google-analytics-4"]
-    findings = [
+    ga, mj = _ref("google-analytics-4"), _ref("mailjet")
+    collect = "https://www.google-analytics.com/g/collect?v=2&tid=G-ABC123&en=page_view"
+    findings = [  # shaped like scanner.judge's output
         Finding("tracking_before_consent", "high", "no-interaction", ga, (SITE,), (
-            {"kind": "request", "url": "https://www.google-analytics.com/g/collect?v=2&tid=G-ABC123"
-             "&en=page_view", "page": SITE, "phase": "no-interaction", "time_ms": 1240,
+            {"kind": "cookie", "page": SITE, "phase": "no-interaction", "name": "_ga",
+             "domain": ".example.com", "party": "first", "time_ms": 900, "lifetime_days": 400,
+             "service_id": "google-analytics-4", "pattern": "_ga"},
+            {"kind": "request", "page": SITE, "phase": "no-interaction", "url": collect,
+             "host": "www.google-analytics.com", "party": "third", "time_ms": 1240,
+             "resource_type": "ping", "status": 204, "service_id": "google-analytics-4",
              "pattern": "google-analytics.com"},
-            {"kind": "cookie", "name": "_ga", "domain": ".example.com", "page": SITE,
-             "phase": "no-interaction", "time_ms": 900, "pattern": "_ga"},
-        ), "Google Analytics 4 sent a page view and set _ga before the visitor made a choice."),
-        Finding("tracking_after_reject", "high", "reject-all", SERVICES["mailjet"], (SITE,), (
-            {"kind": "request", "url": "https://r.mjt.lu/tr/op/abc.gif", "page": SITE,
-             "phase": "reject-all", "time_ms": 2750, "pattern": "mjt.lu"},
-        ), "Mailjet loaded a tracking pixel after the visitor clicked “Reject all”."),
+        ), "Google Analytics 4 was active before any choice: 1 request, 1 cookie."),
+        Finding("tracking_after_reject", "high", "reject-all", mj, (SITE,), (
+            {"kind": "request", "page": SITE, "phase": "reject-all",
+             "url": "https://r.mjt.lu/tr/op/abc.gif", "host": "r.mjt.lu", "party": "third",
+             "time_ms": 2750, "resource_type": "image", "status": 200, "service_id": "mailjet",
+             "pattern": "mjt.lu"},
+        ), "Mailjet was active after “Reject all” was clicked: 1 request."),
         Finding("cookie_lifetime_over_13_months", "medium", "no-interaction", ga, (SITE,), (
-            {"kind": "cookie", "name": "_ga", "domain": ".example.com", "lifetime_days": 400,
-             "page": SITE, "phase": "no-interaction", "pattern": "_ga"},
-        ), "_ga lives 400 days; the CNIL recommends at most 13 months."),
-        Finding("unknown_third_party", "low", "no-interaction", None, (SITE,), (
-            {"kind": "request", "host": "px.adnetwork.example.net", "party": "third",
+            {"kind": "cookie", "page": SITE, "phase": "no-interaction", "name": "_ga",
+             "domain": ".example.com", "party": "first", "time_ms": 900, "lifetime_days": 400,
+             "service_id": "google-analytics-4", "pattern": "_ga"},
+        ), "_ga lives 400 days, more than the 13 months the CNIL recommends."),
+        Finding("unknown_third_party", "info", "no-interaction", None, (SITE,), (
+            {"kind": "request", "page": SITE, "phase": "no-interaction",
              "url": "https://px.adnetwork.example.net/pixel.gif?site=example.com",
-             "page": SITE, "phase": "no-interaction", "time_ms": 1500},
-        ), "px.adnetwork.example.net is not in the signature database."),
+             "host": "px.adnetwork.example.net", "party": "third", "time_ms": 1500},
+        ), "px.adnetwork.example.net matches no signature: review it by hand."),
+        Finding("verdict", "info", None, None, (SITE,), (
+            {"kind": "verdict", "scope": "site", "verdict": "violations", "reasons": [],
+             "consent": {"accept-all": "done", "reject-all": "done"},
+             "findings": {"tracking_before_consent": 1, "tracking_after_reject": 1,
+                          "cookie_lifetime_over_13_months": 1, "unknown_third_party": 1}},
+            _service_verdict("google-analytics-4", "required", "tracks-before-consent",
+                             ["tracking_before_consent"]),
+            _service_verdict("google-fonts", "exempt", "exempt", []),
+            _service_verdict("google-tag-manager", "exempt", "exempt", []),
+            _service_verdict("mailjet", "required", "tracks-after-reject",
+                             ["tracking_after_reject"]),
+        ), "Violations found"),
     ]
     return ScanResult(
         start_url=SITE, first_party=("example.com",), tool_version="0.1.0",
@@ -283,6 +314,88 @@ def empty_result() -> ScanResult:
         start_url="https://down.example.org/", first_party=(), tool_version="0.1.0",
         browser_version="", user_agent="", config={}, started_at="2025-03-04T10:00:00+00:00",
         finished_at=None, phases=(PhaseResult("no-interaction", (v,)),), complete=False,
+    )
+
+
+# Every payload sets window.__pwned and opens a dialog if it ever runs.
+JS = "window.__pwned=1;alert(1)"
+XSS = [
+    '<img src=x onerror=alert(1)>',
+    f'<img src=x onerror="{JS}">',
+    f'"><script>{JS}</script>',
+    f"'><svg onload={JS}>",
+    f"</title><script>{JS}</script>",
+    f"</textarea></style></script><script>{JS}</script>",
+    "{{7*7}}{% raw %}",
+]
+JS_URL = f"javascript:{JS}"
+
+
+def hostile_result() -> ScanResult:
+    """A site whose every string is a script-injection attempt (and a formula for spreadsheets)."""
+    evil_url = 'https://evil.example.net/"><script>window.__pwned=1;alert(1)</script>'
+    page = SITE + '?q="><script>window.__pwned=1;alert(1)</script>'
+    names = XSS + ["=HYPERLINK(\"http://evil.example.net\",\"x\")", "+1+1", "-2", "@SUM(A1)",
+                   "\tTAB", "\rCR"]
+    cookies = [cookie(n, ".evil.example.net", 30, 100.0 + i, sources=("wire",))
+               for i, n in enumerate(names)]
+    cookies.append(Cookie(name="sid", domain="www.example.com", path="/", party="first",
+                          lifetime_days=None, value="<script>window.__pwned=1</script>",
+                          value_sha256="0123456789abcdef", value_length=33))
+    requests = [
+        req(page, 0, "document", is_main_frame=True),
+        req(evil_url, 50),
+        Request(url=JS_URL, method="GET", resource_type="other", host=XSS[1], party="third",
+                time_ms=60.0),
+        req("https://track.example.org/" + XSS[2], 70, "image"),
+    ]
+    storage = [StorageItem("local", "https://evil.example.net", k, "third") for k in XSS[:3]]
+    v = visit("no-interaction", page, requests, cookies, storage, final_url=JS_URL,
+              title=XSS[4], errors=(PageError(XSS[2], XSS[1]),))
+    v2 = visit("no-interaction", JS_URL, [], title=XSS[0], depth=1)
+    bad_service = {
+        "id": "evil", "name": XSS[2], "category": XSS[3], "description": XSS[0],
+        "website": JS_URL, "privacy_policy": "data:text/html,<script>alert(1)</script>",
+        "vendor": {"name": XSS[1], "country": XSS[5]},
+        "cookies": [{"name": XSS[0], "purpose": XSS[2]}],
+        "compliance": {"consent_required": True, "risk": XSS[0], "sample_consent_text": XSS[1],
+                       "server_locations": [XSS[2]], "notes": XSS[5], "dpia": XSS[6],
+                       "legal_bases": [{"use": XSS[0], "basis": XSS[1], "conditions": XSS[2]}],
+                       "transfers": [{"destination": XSS[3], "safeguards": [XSS[4]]}]},
+    }
+    consent = ConsentAction(
+        action="reject-all", outcome="done", method=XSS[0], selector=XSS[2], text=XSS[1],
+        page=JS_URL, time=XSS[3],
+        details={"time_ms": "<b>", "cmp": XSS[2], "reason": XSS[1],
+                 "screenshot_before": "data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+",
+                 "screenshot_after": 'data:image/png;base64,AAAA" onerror="window.__pwned=1'},
+    )
+    reject = visit("reject-all", page, requests[:2], cookies[:3])
+    matches = (
+        Match("no-interaction", page, "request", evil_url, "evil", XSS[2]),
+        Match("no-interaction", page, "cookie", XSS[0], "evil", XSS[1]),
+        Match("no-interaction", page, "storage", XSS[0], "evil", XSS[0]),
+        Match("reject-all", page, "request", evil_url, "evil", XSS[2]),
+    )
+    findings = (
+        Finding("tracking_before_consent", "high", "no-interaction",
+                {"id": "evil", "name": XSS[0], "category": XSS[1]}, (page, JS_URL),
+                ({"kind": XSS[0], "url": evil_url, "page": JS_URL, "pattern": XSS[2],
+                  "time_ms": 50, XSS[1]: XSS[3], "nested": {"x": XSS[4]}},), XSS[5]),
+        Finding("unknown_third_party", "info", "no-interaction", None, (page,),
+                ({"kind": "request", "host": XSS[1], "url": JS_URL, "page": page},), XSS[2]),
+        Finding("verdict", "info", None, None, (page,),
+                ({"kind": "verdict", "scope": "site", "verdict": XSS[0], "reasons": [XSS[2]]},
+                 {"kind": "verdict", "scope": "service", "service_id": "evil",
+                  "consent": XSS[1], "verdict": XSS[2]}), XSS[3]),
+    )
+    return ScanResult(
+        start_url=page, first_party=(XSS[0],), tool_version=XSS[2], browser_version=XSS[1],
+        user_agent=XSS[4], config={"url": page, XSS[0]: [XSS[2]], "proxy": JS_URL},
+        started_at=XSS[3], finished_at=XSS[5],
+        phases=(PhaseResult("no-interaction", (v, v2)), PhaseResult("reject-all", (reject,),
+                                                                    consent)),
+        services={"evil": bad_service}, matches=matches, findings=findings,
     )
 
 

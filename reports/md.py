@@ -1,0 +1,171 @@
+"""A Markdown summary: the verdict, findings, services and unknown third parties.
+
+Short enough to paste into a ticket or an email. Strings from the scanned site are escaped so
+they cannot turn into links, images, raw HTML or table breaks in a Markdown renderer.
+
+Example::
+
+    text = render_md(result)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from scanner.models import ScanResult
+
+from .view import (
+    PHASE_LABELS,
+    SEVERITIES,
+    SITE_VERDICTS,
+    ResultView,
+    category_label,
+    finding_label,
+    format_lifetime,
+    format_ms,
+)
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_LINE_START = re.compile(r"^([#+\-=>]|\d+[.)])")
+
+
+def esc(value: Any) -> str:
+    """Inline-safe Markdown text: HTML entities for ``<>&``, backslashes for the rest.
+
+    >>> esc("<b>[x](javascript:1)</b>")
+    '&lt;b&gt;\\\\[x\\\\](javascript:1)&lt;/b&gt;'
+    """
+    text = "" if value is None else str(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = " ".join(text.split())  # no newlines: they would end a table row or a list item
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _LINE_START.sub(r"\\\1", text)
+
+
+def render_md(result: ScanResult) -> str:
+    view = ResultView(result)
+    out: list[str] = [f"# Cookie and tracker report: {esc(result.start_url)}", ""]
+    counts = view.severity_counts()
+    site = view.site_verdict()
+    headline = SITE_VERDICTS.get(str(site.get("verdict")), "")
+    out.append(f"**{headline or 'Verdict: see the findings below'}**")
+    if site.get("reasons"):
+        out.append(f"({esc('; '.join(str(r) for r in site['reasons']))})")
+    out += ["", "| " + " | ".join(SEVERITIES) + " |", "|" + "---:|" * len(SEVERITIES)]
+    out += ["| " + " | ".join(str(counts[s]) for s in SEVERITIES) + " |", ""]
+    if not result.complete:
+        out += ["> **Incomplete scan**: absence of a finding proves nothing.", ""]
+    out += _phases(view)
+    out += _findings(view)
+    out += _services(view)
+    out += _cookies(view)
+    out += _unknown(view)
+    out += _errors(view)
+    out += [
+        "## How this was made",
+        "",
+        f"cookiescan {esc(result.tool_version)}, {esc(result.browser_version or 'unknown browser')}"
+        f"; started {esc(result.started_at)}, finished {esc(result.finished_at or 'never')}; "
+        f"result schema {esc(result.schema_version)}.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _phases(view: ResultView) -> list[str]:
+    out = ["## What loaded in each phase", ""]
+    for name, label in PHASE_LABELS.items():
+        if view.phase(name) is None:
+            out.append(f"- **{label}**: not tested")
+            continue
+        known = [view.service_name(s) for s in view.services_in(name) if s != "unknown"]
+        unknown = {s.item.host for s in view.seen  # type: ignore[union-attr]
+                   if s.phase == name and s.service_id == "unknown" and s.kind == "request"}
+        parts = [esc(", ".join(known)) if known else "no known service"]
+        if unknown:
+            parts.append(f"{len(unknown)} unknown third-party host(s)")
+        out.append(f"- **{label}**: " + "; ".join(parts))
+    consents = [p.consent for p in view.result.phases if p.consent is not None]
+    for a in consents:
+        text = f" ({esc(a.text)})" if a.text else ""
+        out.append(f"- Consent banner, {esc(a.action)}: {esc(a.outcome)}{text}")
+    return out + [""]
+
+
+def _findings(view: ResultView) -> list[str]:
+    findings = view.sorted_findings()
+    out = [f"## Findings ({len(findings)})", ""]
+    if not findings:
+        return out + ["None.", ""]
+    for f in findings:
+        service = view.finding_service_name(f)
+        title = finding_label(f.type) + (f" — {esc(service)}" if service else "")
+        out.append(f"- **{f.severity.upper()}** {title} ({esc(PHASE_LABELS.get(f.phase or '', '—'))})")
+        if f.message:
+            out.append(f"  {esc(f.message)}")
+        for e in f.evidence[:5]:
+            if not isinstance(e, dict):
+                continue
+            what = e.get("url") or e.get("name") or e.get("key") or e.get("host") or ""
+            time = e.get("time_ms")
+            when = f" at {format_ms(time)}" if isinstance(time, (int, float)) else ""
+            rule = f", rule {esc(e['pattern'])}" if e.get("pattern") else ""
+            out.append(f"  - {esc(e.get('kind', ''))} {esc(what)}{when}{rule}")
+        if len(f.evidence) > 5:
+            out.append(f"  - … {len(f.evidence) - 5} more")
+    return out + [""]
+
+
+def _services(view: ResultView) -> list[str]:
+    ids = view.all_service_ids()
+    out = [f"## Services ({len(ids)})", ""]
+    if not ids:
+        return out + ["None recognised.", ""]
+    out += ["| Service | Category | Vendor | Needs consent | Phases seen |", "|---|---|---|---|---|"]
+    for sid in ids:
+        phases = sorted({s.phase for s in view.seen if s.service_id == sid}, key=list(PHASE_LABELS).index)
+        out.append(
+            f"| {esc(view.service_name(sid))} | {esc(category_label(view.category(sid)))} "
+            f"| {esc(view.vendor(sid))} | {view.needs_consent(sid)} | {esc(', '.join(phases))} |"
+        )
+    return out + [""]
+
+
+def _cookies(view: ResultView) -> list[str]:
+    rows: dict[tuple[str, str], list[Any]] = {}
+    for s in view.seen:
+        if s.kind == "cookie":
+            c = s.item
+            key = (c.name, c.domain.lstrip("."))  # type: ignore[union-attr]
+            rows.setdefault(key, [s, c])
+    out = [f"## Cookies ({len(rows)})", ""]
+    if not rows:
+        return out + ["None.", ""]
+    out += ["| Cookie | Domain | Category | Lifetime | Party |", "|---|---|---|---|---|"]
+    for (name, domain), (s, c) in sorted(rows.items()):
+        out.append(
+            f"| {esc(name)} | {esc(domain)} | {esc(category_label(view.category(s.service_id)))} "
+            f"| {format_lifetime(c.lifetime_days)} | {c.party} |"
+        )
+    return out + [""]
+
+
+def _unknown(view: ResultView) -> list[str]:
+    hosts = view.unknown_hosts()
+    if not hosts:
+        return []
+    out = [f"## Unknown third parties ({len(hosts)})", ""]
+    for host, seen in hosts.items():
+        out.append(f"- {esc(host)}: {len(seen)} request(s)")
+    return out + [""]
+
+
+def _errors(view: ResultView) -> list[str]:
+    lines = [
+        f"- {esc(v.url)} ({esc(p.phase)}): {esc(e.kind)}: {esc(e.message)}"
+        for p in view.result.phases
+        for v in p.visits
+        for e in v.errors
+    ]
+    return [f"## Page errors ({len(lines)})", "", *lines, ""] if lines else []
