@@ -47,7 +47,7 @@ def render(result: ScanResult, fmt: str, *, include_cookie_values: bool = False)
 
         return render_md(result)
     if fmt in ("csv", "xlsx"):
-        from .tables import build_tables, to_csv, to_xlsx
+        from .tables import build_tables, to_csv
 
         frames = build_tables(result, include_cookie_values=include_cookie_values)
         return to_csv(frames["findings"]) if fmt == "csv" else _xlsx(frames)

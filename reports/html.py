@@ -142,8 +142,12 @@ def _status(view: ResultView, counts: dict[str, int]) -> dict[str, Any]:
     verdict = site.get("verdict")
     reasons = [str(r) for r in as_list(site.get("reasons"))]
     if verdict in SITE_VERDICTS:
-        return {"level": _LEVELS.get(str(verdict), "review"),
-                "headline": SITE_VERDICTS[str(verdict)], "detail": detail, "reasons": reasons}
+        return {
+            "level": _LEVELS.get(str(verdict), "review"),
+            "headline": SITE_VERDICTS[str(verdict)],
+            "detail": detail,
+            "reasons": reasons,
+        }
     if counts["high"]:
         level, headline = "bad", "Violations found"
     elif counts["medium"] or counts["low"]:
@@ -165,12 +169,16 @@ def _phase_card(view: ResultView, name: str) -> dict[str, Any]:
             continue
         need = view.needs_consent(sid)
         services.append(
-            {"name": view.service_name(sid), "category": view.category(sid), "consent": need,
-             # after accepting, a service that needs consent is where it should be
-             "flag": need if name != "accept-all" else "ok"}
+            {
+                "name": view.service_name(sid),
+                "category": view.category(sid),
+                "consent": need,
+                # after accepting, a service that needs consent is where it should be
+                "flag": need if name != "accept-all" else "ok",
+            }
         )
     seen = [s for s in view.seen if s.phase == name]
-    unknown_hosts = {s.item.host for s in seen if s.service_id == UNKNOWN and s.kind == "request"}
+    unknown_hosts = {s.host for s in seen if s.service_id == UNKNOWN and s.kind == "request"}
     return {
         "phase": name,
         "run": True,
@@ -179,10 +187,12 @@ def _phase_card(view: ResultView, name: str) -> dict[str, Any]:
         "needing_consent": sum(s["consent"] == "yes" for s in services),
         "unknown_hosts": sorted(unknown_hosts),
         "third_requests": sum(s.kind == "request" and s.party == "third" for s in seen),
-        "cookies_first": len({(s.value, s.item.domain) for s in seen  # type: ignore[union-attr]
-                              if s.kind == "cookie" and s.party == "first"}),
-        "cookies_third": len({(s.value, s.item.domain) for s in seen  # type: ignore[union-attr]
-                              if s.kind == "cookie" and s.party == "third"}),
+        "cookies_first": len(
+            {(s.value, s.domain) for s in seen if s.kind == "cookie" and s.party == "first"}
+        ),
+        "cookies_third": len(
+            {(s.value, s.domain) for s in seen if s.kind == "cookie" and s.party == "third"}
+        ),
     }
 
 
@@ -250,25 +260,24 @@ def _services_by_category(view: ResultView) -> list[dict[str, Any]]:
                 "facts": facts,
                 "vendor": vendor,
                 "c": compliance,
-                "legal_bases": [b for b in as_list(compliance.get("legal_bases"))
-                                if isinstance(b, dict)],
-                "transfers": [t for t in as_list(compliance.get("transfers"))
-                              if isinstance(t, dict)],
+                "legal_bases": [
+                    b for b in as_list(compliance.get("legal_bases")) if isinstance(b, dict)
+                ],
+                "transfers": [
+                    t for t in as_list(compliance.get("transfers")) if isinstance(t, dict)
+                ],
                 "consent": view.needs_consent(sid),
                 "verdict": view.service_verdicts().get(sid, {}).get("verdict"),
                 "verdict_label": SERVICE_VERDICTS.get(
                     str(view.service_verdicts().get(sid, {}).get("verdict")), ""
                 ),
                 "phases": {p: any(s.phase == p for s in seen) for p in view.phases_run()},
-                "hosts": sorted({s.item.host for s in seen if isinstance(s.item, Request)}),
+                "hosts": sorted({s.host for s in seen if isinstance(s.item, Request)}),
                 "cookies": sorted({s.value for s in seen if s.kind == "cookie"}),
                 "pages": len({s.visit.url for s in seen}),
             }
         )
-    return [
-        {"category": c, "services": groups[c]}
-        for c in sorted(groups, key=category_order)
-    ]
+    return [{"category": c, "services": groups[c]} for c in sorted(groups, key=category_order)]
 
 
 def _declaration(view: ResultView) -> list[dict[str, Any]]:
@@ -321,9 +330,7 @@ def _unknown(view: ResultView) -> list[dict[str, Any]]:
     cookies = [s for s in view.seen if isinstance(s.item, Cookie) and s.party == "third"]
     out = []
     for host, seen in view.unknown_hosts().items():
-        names = sorted(
-            {s.value for s in cookies if _domain_covers(s.item.domain, host)}  # type: ignore[union-attr]
-        )
+        names = sorted({s.value for s in cookies if _domain_covers(s.domain, host)})
         out.append(
             {
                 "host": host,
@@ -331,7 +338,9 @@ def _unknown(view: ResultView) -> list[dict[str, Any]]:
                 "phases": sorted({s.phase for s in seen}, key=list(PHASE_LABELS).index),
                 "pages": len({s.visit.url for s in seen}),
                 "example": seen[0].value,
-                "types": sorted({s.item.resource_type for s in seen}),  # type: ignore[union-attr]
+                "types": sorted(
+                    {s.item.resource_type for s in seen if isinstance(s.item, Request)}
+                ),
                 "cookies": names,
             }
         )
@@ -354,8 +363,13 @@ def _cookie_rows(view: ResultView, include_values: bool) -> list[dict[str, Any]]
             if c.same_site:
                 flags.append(f"SameSite={c.same_site}")
             rows.append(
-                {"s": s, "c": c, "service": view.service_name(s.service_id),
-                 "flags": " ".join(flags), "value": cookie_value_text(c, include_values)}
+                {
+                    "s": s,
+                    "c": c,
+                    "service": view.service_name(s.service_id),
+                    "flags": " ".join(flags),
+                    "value": cookie_value_text(c, include_values),
+                }
             )
     return rows
 
@@ -370,8 +384,10 @@ def _provenance(result: ScanResult) -> dict[str, Any]:
             duration = format_ms(delta.total_seconds() * 1000)
     except (TypeError, ValueError):
         pass
-    config = {k: json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
-              for k, v in (result.config or {}).items()}
+    config = {
+        k: json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+        for k, v in (result.config or {}).items()
+    }
     return {"duration": duration, "config": config}
 
 

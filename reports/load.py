@@ -105,7 +105,9 @@ def _check(tp: Any, value: Any, path: str) -> str | None:
                 return problem
         return None
     if origin is dict or tp is dict:
-        return None if isinstance(value, dict) else f"{path}: expected an object, got {_kind(value)}"
+        return (
+            None if isinstance(value, dict) else f"{path}: expected an object, got {_kind(value)}"
+        )
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return check_shape(tp, value, path)
     if tp is float:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scanner.models import ScanResult
+from scanner.models import Cookie, ScanResult
 
 from .view import (
     PHASE_LABELS,
@@ -80,8 +80,11 @@ def _phases(view: ResultView) -> list[str]:
             out.append(f"- **{label}**: not tested")
             continue
         known = [view.service_name(s) for s in view.services_in(name) if s != "unknown"]
-        unknown = {s.item.host for s in view.seen  # type: ignore[union-attr]
-                   if s.phase == name and s.service_id == "unknown" and s.kind == "request"}
+        unknown = {
+            s.host
+            for s in view.seen
+            if s.phase == name and s.service_id == "unknown" and s.kind == "request"
+        }
         parts = [esc(", ".join(known)) if known else "no known service"]
         if unknown:
             parts.append(f"{len(unknown)} unknown third-party host(s)")
@@ -101,7 +104,9 @@ def _findings(view: ResultView) -> list[str]:
     for f in findings:
         service = view.finding_service_name(f)
         title = finding_label(f.type) + (f" — {esc(service)}" if service else "")
-        out.append(f"- **{f.severity.upper()}** {title} ({esc(PHASE_LABELS.get(f.phase or '', '—'))})")
+        out.append(
+            f"- **{f.severity.upper()}** {title} ({esc(PHASE_LABELS.get(f.phase or '', '—'))})"
+        )
         if f.message:
             out.append(f"  {esc(f.message)}")
         for e in f.evidence[:5]:
@@ -122,9 +127,14 @@ def _services(view: ResultView) -> list[str]:
     out = [f"## Services ({len(ids)})", ""]
     if not ids:
         return out + ["None recognised.", ""]
-    out += ["| Service | Category | Vendor | Needs consent | Phases seen |", "|---|---|---|---|---|"]
+    out += [
+        "| Service | Category | Vendor | Needs consent | Phases seen |",
+        "|---|---|---|---|---|",
+    ]
     for sid in ids:
-        phases = sorted({s.phase for s in view.seen if s.service_id == sid}, key=list(PHASE_LABELS).index)
+        phases = sorted(
+            {s.phase for s in view.seen if s.service_id == sid}, key=list(PHASE_LABELS).index
+        )
         out.append(
             f"| {esc(view.service_name(sid))} | {esc(category_label(view.category(sid)))} "
             f"| {esc(view.vendor(sid))} | {view.needs_consent(sid)} | {esc(', '.join(phases))} |"
@@ -135,10 +145,8 @@ def _services(view: ResultView) -> list[str]:
 def _cookies(view: ResultView) -> list[str]:
     rows: dict[tuple[str, str], list[Any]] = {}
     for s in view.seen:
-        if s.kind == "cookie":
-            c = s.item
-            key = (c.name, c.domain.lstrip("."))  # type: ignore[union-attr]
-            rows.setdefault(key, [s, c])
+        if isinstance(s.item, Cookie):
+            rows.setdefault((s.item.name, s.domain.lstrip(".")), [s, s.item])
     out = [f"## Cookies ({len(rows)})", ""]
     if not rows:
         return out + ["None.", ""]

@@ -84,7 +84,8 @@ def build_tables(
             rows["cookies"].append(row)
         elif isinstance(item, StorageItem):
             rows["storage"].append(
-                base | {"kind": item.kind, "origin": item.origin, "key": item.key}
+                base
+                | {"kind": item.kind, "origin": item.origin, "key": item.key}
                 | {"value_length": item.value_length}
             )
     rows["services"] = _service_rows(view)
@@ -145,7 +146,8 @@ def _service_rows(view: ResultView) -> list[dict[str, Any]]:
     for sid in view.all_service_ids():
         facts = view.facts(sid)
         compliance = view.compliance(sid)
-        vendor = facts.get("vendor") if isinstance(facts.get("vendor"), dict) else {}
+        vendor = facts.get("vendor")
+        vendor = vendor if isinstance(vendor, dict) else {}
         fixed = {
             "service_id": sid,
             "service": view.service_name(sid),

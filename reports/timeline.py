@@ -113,9 +113,14 @@ def _chart(view: ResultView, phase: PhaseResult, visit: Visit) -> Chart | None:
         groups.setdefault(key, []).append(s.item.time_ms)
         seen_here.add(s.service_id)
     elsewhere = sorted(
-        {view.service_name(s.service_id) for s in view.seen
-         if s.phase == phase.phase and s.service_id and s.service_id != UNKNOWN
-         and s.service_id not in seen_here}
+        {
+            view.service_name(s.service_id)
+            for s in view.seen
+            if s.phase == phase.phase
+            and s.service_id
+            and s.service_id != UNKNOWN
+            and s.service_id not in seen_here
+        }
     )
     if not groups:
         return None

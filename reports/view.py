@@ -184,6 +184,16 @@ class Seen:
         return self.item.party
 
     @property
+    def host(self) -> str:
+        """The request's host ('' for cookies and storage)."""
+        return self.item.host if isinstance(self.item, Request) else ""
+
+    @property
+    def domain(self) -> str:
+        """The cookie's domain ('' for requests and storage)."""
+        return self.item.domain if isinstance(self.item, Cookie) else ""
+
+    @property
     def value(self) -> str:
         item = self.item
         if isinstance(item, Request):
@@ -304,8 +314,11 @@ class ResultView:
                 )
                 for kind, items in groups:
                     for item in items:
-                        value = item.url if kind == "request" else getattr(item, "name", None)
-                        value = value if value is not None else getattr(item, "key", "")
+                        value = (
+                            item.url
+                            if kind == "request"
+                            else (item.name if kind == "cookie" else item.key)
+                        )
                         sid, pattern = self._lookup(kind, value, phase.phase, visit, item.party)
                         yield Seen(phase.phase, visit, kind, item, sid, pattern)
 
