@@ -49,6 +49,48 @@ def _split_phases(_ctx: Any, _param: Any, value: str | None) -> tuple[str, ...] 
     return phases
 
 
+def scan_options(fn: Any) -> Any:
+    """Scan options for every site of a batch or a schedule (unset: ScanConfig's default)."""
+    options = [
+        click.option("--max-pages", type=click.IntRange(1), help="Pages per site at most."),
+        click.option("--max-depth", type=click.IntRange(0), help="Link depth at most."),
+        click.option("--time-budget", type=click.FloatRange(0), help="Seconds per phase."),
+        click.option("--phases", callback=_split_phases, help="e.g. no-interaction,reject-all."),
+        click.option("--dwell", type=click.FloatRange(0), help="Seconds on each page."),
+        click.option(
+            "--sitemap/--no-sitemap",
+            "use_sitemap",
+            default=None,
+            help="Also queue pages from sitemap.xml.",
+        ),
+        click.option("--concurrency", type=click.IntRange(0), help="Pages open at once."),
+        click.option("--browser", metavar="PATH", help="Chromium executable."),
+        click.option("--proxy", metavar="URL", help="Scan through this proxy."),
+        click.option(
+            "--browser-arg",
+            "browser_args",
+            multiple=True,
+            metavar="ARG",
+            help="Extra Chromium flag (repeatable).",
+        ),
+        click.option(
+            "--ignore-https-errors",
+            is_flag=True,
+            default=None,
+            help="Accept invalid certificates.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def given_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The scan options the user gave (plain JSON: lists, not tuples)."""
+    given = {k: v for k, v in options.items() if v not in (None, ())}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in given.items()}
+
+
 @click.command()
 @click.argument("sites", type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -80,37 +122,7 @@ def _split_phases(_ctx: Any, _param: Any, value: str | None) -> tuple[str, ...] 
 )
 @db_option
 @click.option("--no-history", is_flag=True, help="Do not record the scans in the history.")
-@click.option("--max-pages", type=click.IntRange(1), help="Default for every site.")
-@click.option("--max-depth", type=click.IntRange(0), help="Default for every site.")
-@click.option("--time-budget", type=click.FloatRange(0), help="Default for every site.")
-@click.option(
-    "--phases",
-    callback=_split_phases,
-    help="Default for every site, e.g. no-interaction,accept-all.",
-)
-@click.option("--dwell", type=click.FloatRange(0), help="Default for every site.")
-@click.option(
-    "--sitemap/--no-sitemap",
-    "use_sitemap",
-    default=None,
-    help="Default for every site: also queue pages from sitemap.xml.",
-)
-@click.option("--concurrency", type=click.IntRange(0), help="Pages open at once per site.")
-@click.option("--browser", metavar="PATH", help="Chromium executable.")
-@click.option("--proxy", metavar="URL", help="Scan every site through this proxy.")
-@click.option(
-    "--browser-arg",
-    "browser_args",
-    multiple=True,
-    metavar="ARG",
-    help="Extra Chromium flag for every site (repeatable).",
-)
-@click.option(
-    "--ignore-https-errors",
-    is_flag=True,
-    default=None,
-    help="Accept invalid certificates on every site.",
-)
+@scan_options
 @click.option(
     "-o",
     "--output",
@@ -134,7 +146,7 @@ def batch(
 
     SITES is a text file (one URL a line, # comments) or a TOML file with a [defaults]
     table and [[site]] entries holding any scan option (url, first_party, max_pages,
-    proxy...). Options given here are defaults for every site; a site's own entry wins.
+    proxy...). Scan options given here apply to every site; a site's own entry wins.
     Running the same command again skips the sites already done, so an interrupted
     batch resumes. A JSON summary goes to stdout; progress to stderr.
 
@@ -149,9 +161,7 @@ def batch(
     say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
     if no_history and "new" in fail_on:
         raise click.UsageError("--fail-on new compares with the history: drop --no-history")
-    defaults = {k: v for k, v in options.items() if v not in (None, ())}
-    if "browser_args" in defaults:
-        defaults["browser_args"] = list(defaults["browser_args"])
+    defaults = given_options(options)
     try:
         job_list = load_sites(sites, defaults)
     except ConfigError as exc:

@@ -69,9 +69,23 @@ def _add_page(entry: dict[str, Any], page: str) -> None:
         entry["pages"].append(page)
 
 
-def finding_key(finding: Finding) -> tuple[str, str | None, str | None]:
-    """What makes a finding "the same" in two scans: its type, phase and service."""
-    return (finding.type, finding.phase, (finding.service or {}).get("id"))
+def finding_key(finding: Finding) -> tuple[str, str | None, str | None, str]:
+    """What makes a finding "the same" in two scans: type, phase, service and subject.
+
+    The subject tells apart findings of one type and service: a cookie (``name@domain``),
+    an unknown third-party host, or the site's verdict.
+    """
+    evidence = finding.evidence[0] if finding.evidence else {}
+    service = (finding.service or {}).get("id")
+    if evidence.get("kind") == "cookie":
+        subject = f"{evidence.get('name')}@{str(evidence.get('domain', '')).lstrip('.')}"
+    elif evidence.get("kind") == "verdict":
+        subject = str(evidence.get("verdict", ""))
+    elif service is None:
+        subject = str(evidence.get("host", ""))
+    else:
+        subject = ""
+    return (finding.type, finding.phase, service, subject)
 
 
 def diff_results(old: ScanResult, new: ScanResult) -> dict[str, Any]:
@@ -116,17 +130,26 @@ def _describe(result: ScanResult) -> dict[str, Any]:
     }
 
 
-def new_findings(new: ScanResult, old: ScanResult | None) -> list[Finding]:
-    """Findings of ``new`` that ``old`` did not have (all of them when there is no ``old``)."""
+def new_findings(
+    new: ScanResult, old: ScanResult | None, *, min_severity: str = "low"
+) -> list[Finding]:
+    """Findings of ``new`` that ``old`` did not have (all of them when there is no ``old``),
+    at ``min_severity`` or worse (``info`` findings, such as the verdict, count only when
+    asked)."""
     seen = {finding_key(f) for f in old.findings} if old is not None else set()
-    return [f for f in new.findings if finding_key(f) not in seen]
+    floor = SEVERITY_RANK[min_severity]
+    return [
+        f
+        for f in new.findings
+        if finding_key(f) not in seen and SEVERITY_RANK.get(f.severity, 0) >= floor
+    ]
 
 
 def fail_on(result: ScanResult, levels: tuple[str, ...], old: ScanResult | None) -> list[str]:
     """Why ``--fail-on LEVEL...`` fails this result (an empty list: it passes).
 
-    ``high``/``medium``: a finding of that severity or worse; ``new``: a finding the site's
-    previous scan (``old``) did not have.
+    ``high``/``medium``: a finding of that severity or worse; ``new``: a finding of severity
+    ``low`` or worse that the site's previous scan (``old``) did not have.
     """
     reasons: list[str] = []
     for level in levels:
@@ -135,11 +158,8 @@ def fail_on(result: ScanResult, levels: tuple[str, ...], old: ScanResult | None)
         if level == "new":
             found = new_findings(result, old)
         else:
-            found = [
-                f
-                for f in result.findings
-                if SEVERITY_RANK.get(f.severity, 0) >= SEVERITY_RANK[level]
-            ]
+            floor = SEVERITY_RANK[level]
+            found = [f for f in result.findings if SEVERITY_RANK.get(f.severity, 0) >= floor]
         for finding in found:
             reasons.append(
                 f"{result.start_url}: {level}: {finding.severity} {finding.type}"
