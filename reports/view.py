@@ -129,7 +129,12 @@ def png_data_uri(value: Any) -> str | None:
 def format_ms(ms: float | None) -> str:
     if ms is None:
         return ""
-    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.2f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes} min {seconds} s"
 
 
 def format_lifetime(days: float | None) -> str:
