@@ -205,7 +205,7 @@ def config_from_dict(data: dict[str, Any]) -> ScanConfig:
     unknown = set(data) - fields
     if unknown:
         raise TypeError(f"unknown field(s) {sorted(unknown)}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
     return ScanConfig(**values)
 
 

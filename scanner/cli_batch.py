@@ -354,7 +354,8 @@ def history_export(site: str, output: str | None, db: str | None) -> None:
     rows = list(reversed(store.list_scans(db, site=site)))  # oldest first
     if not rows:
         raise click.UsageError(f"no scans of {site} in the history")
-    out_rows, before = [], None
+    out_rows: list[dict[str, Any]] = []
+    before = None
     for row in rows:
         result = store.load(row["id"], db)
         items = inventory(result)
@@ -362,7 +363,9 @@ def history_export(site: str, output: str | None, db: str | None) -> None:
         hosts = sorted({h for phase in items.values() for h in phase["third_party_hosts"]})
         line = {k: row[k] for k in LIST_FIELDS}
         line.update(services_list=" ".join(services), third_party_hosts=" ".join(hosts))
-        changes = diff_results(before, result)["totals"] if before is not None else None
+        changes: dict[str, Any] | None = (
+            diff_results(before, result)["totals"] if before is not None else None
+        )
         for kind in ("services", "cookies", "third_party_hosts", "findings"):
             for key in ("appeared", "disappeared"):
                 line[f"{kind}_{key}"] = changes[kind][key] if changes else ""

@@ -180,7 +180,9 @@ def record(result: ScanResult, db: str | Path | None = None, *, source: str = "s
         "result_gz": gzip.compress(data, compresslevel=6),
     }
     with _begin(db) as conn:
-        scan_id = int(conn.execute(scans.insert().values(**row)).inserted_primary_key[0])
+        inserted = conn.execute(scans.insert().values(**row)).inserted_primary_key
+        assert inserted is not None
+        scan_id = int(inserted[0])
         rows = [
             {
                 "scan_id": scan_id,

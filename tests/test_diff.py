@@ -209,3 +209,24 @@ def test_two_scans_of_a_site_that_changed(tmp_path):
     assert "segment" in [s["id"] for s in ni["services"]["disappeared"]]
     assert "ajs_anonymous_id" in [c["name"] for c in ni["cookies"]["disappeared"]]
     assert ni["cookies"]["appeared"] == [] and ni["services"]["appeared"] == []
+
+
+def test_findings_of_one_type_are_told_apart_by_their_subject():
+    def unknown(host):
+        evidence = ({"kind": "request", "host": host},)
+        return Finding(type="unknown_third_party", severity="info", phase="no-interaction",
+                       service=None, pages=(URL,), evidence=evidence)  # fmt: skip
+
+    def lifetime(name):
+        evidence = ({"kind": "cookie", "name": name, "domain": ".example.com"},)
+        return Finding(type="cookie_lifetime_over_13_months", severity="medium",
+                       phase="no-interaction", service={"id": "ga"}, pages=(URL,),
+                       evidence=evidence)  # fmt: skip
+
+    old = make_result(findings=(unknown("a.net"), lifetime("_ga")))
+    new = make_result(findings=(unknown("a.net"), unknown("b.net"), lifetime("_ga"),
+                                lifetime("_ga_X")))  # fmt: skip
+    appeared = diff_results(old, new)["phases"]["no-interaction"]["findings"]["appeared"]
+    assert len(appeared) == 2
+    # info findings are shown in diffs but are never "new" for --fail-on or a webhook
+    assert [f.evidence[0]["name"] for f in new_findings(new, old)] == ["_ga_X"]
