@@ -8,7 +8,6 @@ run; 130 interrupted (the pages already scanned are kept in the journal).
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 import tempfile
@@ -60,32 +59,29 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _formats() -> list[str]:
-    try:
-        from reports import FORMATS
+    from reports import FORMATS
 
-        return list(FORMATS)
-    except ImportError:
-        return ["json"]
+    return list(FORMATS)
 
 
-def write_output(result: ScanResult, fmt: str, output: str | None) -> None:
+def write_output(
+    result: ScanResult, fmt: str, output: str | None, include_cookie_values: bool = False
+) -> None:
     """Render ``result`` as ``fmt`` to ``output`` (stdout when None)."""
-    if fmt == "json":
-        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
-        if output:
-            Path(output).write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=False)
-        return
     import reports
 
-    if output:
-        reports.write(result, fmt, output)
-        return
-    rendered = reports.render(result, fmt)
+    try:
+        if output:
+            reports.write(result, fmt, output, include_cookie_values=include_cookie_values)
+            return
+        rendered = reports.render(result, fmt, include_cookie_values=include_cookie_values)
+    except reports.ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     if isinstance(rendered, bytes):
         raise click.UsageError(f"--format {fmt} is binary: give a file with -o")
-    click.echo(rendered, nl=False)
+    click.echo(rendered, nl=False if rendered.endswith("\n") else True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,6 +105,26 @@ def cli() -> None:
     default=",".join(DEFAULTS.phases),
     show_default=True,
     help=f"Comma-separated consent phases to run: {', '.join(PHASES)}.",
+)
+@click.option(
+    "--consent-engines",
+    default=",".join(DEFAULTS.consent_engines),
+    show_default=True,
+    help="How consent phases find the banner, tried in order: autoconsent (rules for known "
+    "consent platforms), heuristic (multilingual button text).",
+)
+@click.option(
+    "--consent-timeout",
+    type=click.FloatRange(0),
+    default=_default("consent_timeout"),
+    show_default=True,
+    help="Seconds to look for the consent banner.",
+)
+@click.option(
+    "--consent-screenshots/--no-consent-screenshots",
+    default=_default("consent_screenshots"),
+    show_default=True,
+    help="Keep screenshots of the banner before and after the click.",
 )
 @click.option(
     "--max-pages",
@@ -254,13 +270,16 @@ def scan(
     echo = (lambda _msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
     try:
         phase_list = tuple(p.strip() for p in phases.split(",") if p.strip())
+        options["consent_engines"] = tuple(
+            e.strip() for e in options["consent_engines"].split(",") if e.strip()
+        )
         for key in ("first_party", "include", "exclude", "browser_args"):
             options[key] = tuple(options[key])
         config = ScanConfig(url=url or DEMO_URL, phases=phase_list, **options)  # type: ignore[arg-type]
     except (ValueError, TypeError) as exc:
         raise click.UsageError(str(exc)) from None
     result = _run(config, demo=url is None, output=output, echo=echo)
-    write_output(result, fmt, output)
+    write_output(result, fmt, output, config.include_cookie_values)
     pages = sum(len(p.visits) for p in result.phases)
     echo(
         f"done: {pages} page(s), {result.error_count} page error(s)"
@@ -321,28 +340,38 @@ def _run(
 
 def load_result(path: str) -> ScanResult:
     """A saved result: a JSON file, or the ``.partial.jsonl`` journal of an interrupted scan."""
+    import reports
+
     try:
         if path.endswith(".jsonl"):
             return load_journal(path)
-        with open(path, encoding="utf-8") as handle:
-            return ScanResult.from_dict(json.load(handle))
+        return reports.load_result(path)
+    except reports.ReportError as exc:
+        raise click.BadParameter(str(exc)) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise click.BadParameter(f"{path}: not a readable cookiescan result ({exc})") from None
 
 
 @cli.command()
 @click.argument("result_file", metavar="RESULT")
+@click.option(
+    "--include-cookie-values",
+    is_flag=True,
+    help="Show cookie values when the result kept them (they may be personal data).",
+)
 @output_options
-def report(result_file: str, fmt: str, output: str | None) -> None:
+def report(result_file: str, fmt: str, output: str | None, include_cookie_values: bool) -> None:
     """Render a saved result (JSON, or an interrupted scan's journal) again
 
     Example:
 
     \b
         cookiescan report result.json --format html -o report.html
+        cookiescan report result.json --format csv -o tables/     # one CSV per table
+        cookiescan report result.json --format xlsx -o result.xlsx
         cookiescan report result.json.partial.jsonl -o recovered.json
     """
-    write_output(load_result(result_file), fmt, output)
+    write_output(load_result(result_file), fmt, output, include_cookie_values)
 
 
 def _attach_rooms() -> None:

@@ -46,7 +46,7 @@ def test_report_rejects_a_bad_file(tmp_path):
     bad = tmp_path / "x.json"
     bad.write_text("{not json")
     result = run("report", str(bad))
-    assert result.exit_code == 2 and "not a readable cookiescan result" in result.output
+    assert result.exit_code == 2 and "not valid JSON" in result.output
 
 
 @pytest.mark.browser
