@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import gzip
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,10 +88,15 @@ MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
 ]
 
 
+def data_dir() -> Path:
+    """``$XDG_DATA_HOME/cookiescan`` (as ``scanner.cli.data_dir``; the library must not
+    import the CLI)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "cookiescan"
+
+
 def default_db() -> Path:
     """``$XDG_DATA_HOME/cookiescan/history.sqlite``."""
-    from .cli import data_dir
-
     return data_dir() / "history.sqlite"
 
 

@@ -53,7 +53,7 @@ def store_url(store: str | Path | None = None) -> str:
     if store is not None and "://" in str(store):
         return str(store)
     if store is None:
-        from .cli import data_dir
+        from .history import data_dir
 
         store = data_dir() / "schedules.sqlite"
     Path(store).parent.mkdir(parents=True, exist_ok=True)
@@ -295,11 +295,11 @@ def _restore_signals(previous: dict[int, Any]) -> None:
 def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
     """Scan the schedule's site once: record, compare, log, notify. Returns the run summary."""
     from . import history
-    from .cli import data_dir, load_result
     from .diff import diff_results, new_findings
+    from .models import ScanResult
 
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(spec.get("out_dir") or data_dir() / "schedules" / spec["id"])
+    out = Path(spec.get("out_dir") or history.data_dir() / "schedules" / spec["id"])
     log.info("run %s: scanning %s", spec["id"], spec["config"]["url"])
     summary = run_batch([Job(f"{slug(spec['config']['url'])}-{stamp}", spec["config"])], out)
     outcome = summary["outcomes"][0]
@@ -311,7 +311,8 @@ def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
         "result_file": outcome.get("result_file"),
     }
     if outcome.get("result_file"):
-        result = load_result(outcome["result_file"])
+        with open(outcome["result_file"], encoding="utf-8") as handle:
+            result = ScanResult.from_dict(json.load(handle))
         old = history.previous(result, spec.get("db"))
         report["scan_id"] = history.record(result, spec.get("db"), source="schedule")
         report["started_at"] = result.started_at

@@ -125,3 +125,6 @@ def test_default_database_lives_in_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert history.db_url() == f"sqlite:///{tmp_path / 'cookiescan' / 'history.sqlite'}"
     assert history.db_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    from scanner.cli import data_dir
+
+    assert history.data_dir() == data_dir()
