@@ -1,6 +1,6 @@
 """The ``cookiescan`` command line. Options -> ``ScanConfig`` -> ``scan()`` -> a file.
 
-Exit codes: 0 the scan completed; 1 ``--fail-on-findings`` and findings were made; 2 bad input
+Exit codes: 0 the scan completed; 1 ``--fail-on`` matched a finding; 2 bad input
 (URL, option, file); 3 the scan completed but some pages had errors; 4 the browser could not
 run; 130 interrupted (the pages already scanned are kept in the journal).
 """
@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .cli_batch import db_option
 from .config import ScanConfig
 from .errors import BrowserError, BrowserNotFound, ConfigError
 from .journal import load_journal
@@ -241,14 +242,24 @@ def cli() -> None:
     default=_default("include_cookie_values"),
     help="Keep cookie values in the result (they may be personal data).",
 )
-@click.option("--fail-on-findings", is_flag=True, help="Exit with 1 when there are findings.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["high", "medium", "new"]),
+    multiple=True,
+    help="Exit with 1 when there are findings this severe, or new since the site's previous "
+    "scan in the history (repeatable).",
+)
+@db_option
+@click.option("--no-history", is_flag=True, help="Do not record this scan in the history.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 @output_options
 def scan(
     url: str | None,
     fmt: str,
     output: str | None,
-    fail_on_findings: bool,
+    fail_on: tuple[str, ...],
+    db: str | None,
+    no_history: bool,
     quiet: bool,
     phases: str,
     **options: Any,
@@ -285,10 +296,32 @@ def scan(
         f"done: {pages} page(s), {result.error_count} page error(s)"
         + (f"; written to {output}" if output else "")
     )
-    if fail_on_findings and result.findings:
-        sys.exit(EXIT_FINDINGS)
+    if not no_history and url is not None:
+        _record(result, db, echo)
+    if fail_on:
+        from . import history
+        from .diff import fail_on as fail_on_reasons
+
+        previous = history.previous(result, db) if "new" in fail_on and not no_history else None
+        reasons = fail_on_reasons(result, fail_on, previous)
+        for reason in reasons:
+            echo(f"fail-on: {reason}")
+        if reasons:
+            sys.exit(EXIT_FINDINGS)
     if result.error_count:
         sys.exit(EXIT_PAGE_ERRORS)
+
+
+def _record(result: ScanResult, db: str | None, echo: Callable[[str], None]) -> None:
+    """Add the scan to the history; a history problem never loses the result just written."""
+    from . import history
+
+    try:
+        scan_id = history.record(result, db, source="scan")
+    except Exception as exc:  # noqa: BLE001
+        echo(f"warning: not recorded in the history ({type(exc).__name__}: {exc})")
+        return
+    echo(f"recorded in the history as scan {scan_id}")
 
 
 def _run(
@@ -375,10 +408,14 @@ def report(result_file: str, fmt: str, output: str | None, include_cookie_values
 
 
 def _attach_rooms() -> None:
-    """Command groups that live with their rooms (``signatures`` owns its CLI)."""
+    """Commands that live with their rooms: signatures, batch/history/diff, schedules."""
     from signatures.cli import signatures_cli
 
-    cli.add_command(signatures_cli)
+    from .cli_batch import batch, diff, history
+    from .cli_schedule import schedule
+
+    for command in (signatures_cli, batch, history, diff, schedule):
+        cli.add_command(command)
 
 
 _attach_rooms()

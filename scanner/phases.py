@@ -157,22 +157,38 @@ class PhaseRunner:
                     await self._add_sitemap_pages()
                 follow = True
             else:
-                for url, depth in pages:
-                    self.frontier.queue.append((url, depth))
+                # Consent phases: the start page alone first (the banner is operated there),
+                # so that every other page loads after the choice.
+                self.frontier.queue.append((self.config.url, 0))
+                self._drain(queue)
+                await self._work(context, observer, queue, follow=False, workers=1)
+                self.frontier.queue.extend(p for p in pages if p[0] != self.config.url)
                 follow = False
             self._drain(queue)
-            workers = [
-                asyncio.create_task(self._worker(context, observer, queue, follow))
-                for _ in range(self.config.concurrency or default_concurrency())
-            ]
-            await queue.join()
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            workers = self.config.concurrency or default_concurrency()
+            await self._work(context, observer, queue, follow, workers)
         finally:
             await context.close()
         visits = tuple(v for _, v in sorted(self.visits, key=lambda item: item[0]))
         return PhaseResult(self.phase, visits, self.consent)
+
+    async def _work(
+        self,
+        context: Any,
+        observer: ContextObserver,
+        queue: asyncio.Queue[tuple[str, int]],
+        follow: bool,
+        workers: int,
+    ) -> None:
+        """Run ``workers`` page workers until the queue is empty and every page is done."""
+        tasks = [
+            asyncio.create_task(self._worker(context, observer, queue, follow))
+            for _ in range(workers)
+        ]
+        await queue.join()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _drain(self, queue: asyncio.Queue[tuple[str, int]]) -> None:
         while (item := self.frontier.pop()) is not None:

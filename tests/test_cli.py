@@ -131,3 +131,30 @@ def test_killed_scan_keeps_finished_pages(localweb, tmp_path):
     assert data["complete"] is False and data["finished_at"] is None
     visits = data["phases"][0]["visits"]
     assert len(visits) >= 2 and visits[0]["url"] == "https://www.example.com/"
+
+
+@pytest.mark.browser
+def test_fail_on_high_and_history(localweb):
+    args = [
+        "scan",
+        "https://leaky.example.com/",
+        "--phases",
+        "no-interaction",
+        "--max-pages",
+        "1",
+        "--dwell",
+        "0.5",
+        "--no-sitemap",
+        "--ignore-https-errors",
+        "--fail-on",
+        "high",
+    ]
+    for flag in localweb.browser_args():
+        args += ["--browser-arg", flag]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert "high tracking_before_consent" in result.stderr
+    assert "recorded in the history as scan" in result.stderr
+    listed = run("history", "list", "--site", "https://leaky.example.com/")
+    assert listed.exit_code == 0, listed.output
+    assert "leaky.example.com" in listed.output
