@@ -128,6 +128,13 @@ def cli() -> None:
     help="Keep screenshots of the banner before and after the click.",
 )
 @click.option(
+    "--consent-max-pages",
+    type=click.IntRange(0),
+    default=_default("consent_max_pages"),
+    show_default=True,
+    help="Pages the consent phases revisit, the first ones found (0: all).",
+)
+@click.option(
     "--max-pages",
     type=click.IntRange(1),
     default=_default("max_pages"),

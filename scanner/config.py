@@ -42,6 +42,8 @@ class ScanConfig:
     consent_timeout: float = 6.0
     #: Keep screenshots of the banner before and after the click (PNG data URIs).
     consent_screenshots: bool = True
+    #: Pages the consent phases revisit (the first ones the first phase visited); 0 = all.
+    consent_max_pages: int = 0
     max_pages: int = 20
     max_depth: int = 3
     #: Total time budget in seconds for crawling one phase; 0 means no limit.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .models import Match, MatchKind, Phase, ScanResult
+from .models import Match, MatchKind, ScanResult
 
 
 def load_signatures() -> Any:
@@ -30,57 +30,37 @@ def match_result(result: ScanResult, db: Any = None) -> ScanResult:
     matches: list[Match] = []
     services: dict[str, dict[str, Any]] = dict(result.services)
 
-    def keep(found: Any, phase: Phase, page: str, kind: MatchKind, value: str) -> None:
-        if found is None:
-            return
-        matches.append(
-            Match(
-                phase,
-                page,
-                kind,
-                value,
-                found.signature_id,
-                found.pattern,
-                float(found.confidence),
-            )
-        )
-        if found.signature_id not in services:
-            services[found.signature_id] = found.service.to_dict()
-
+    lookups = {"request": db.match_request, "cookie": db.match_cookie, "storage": db.match_storage}
     for phase in result.phases:
         for visit in phase.visits:
-            seen: set[tuple[str, ...]] = set()
-            for request in visit.requests:
-                if ("request", request.url) in seen:
+            # (kind, value the match shows, what makes it distinct on a page, lookup arguments)
+            observations: list[tuple[MatchKind, str, Any, tuple[Any, ...]]] = [
+                *(("request", r.url, r.url, (r.url, r.resource_type)) for r in visit.requests),
+                *(
+                    ("cookie", c.name, (c.name, c.domain), (c.name, c.domain))
+                    for c in visit.cookies
+                ),
+                *(("storage", i.key, i.key, (i.key, i.kind)) for i in visit.storage),
+            ]
+            seen: set[tuple[str, Any]] = set()
+            for kind, value, identity, args in observations:
+                if (kind, identity) in seen:
                     continue
-                seen.add(("request", request.url))
-                keep(
-                    db.match_request(request.url, request.resource_type),
-                    phase.phase,
-                    visit.url,
-                    "request",
-                    request.url,
-                )
-            for cookie in visit.cookies:
-                if ("cookie", cookie.name, cookie.domain) in seen:
+                seen.add((kind, identity))
+                found = lookups[kind](*args)
+                if found is None:
                     continue
-                seen.add(("cookie", cookie.name, cookie.domain))
-                keep(
-                    db.match_cookie(cookie.name, cookie.domain),
-                    phase.phase,
-                    visit.url,
-                    "cookie",
-                    cookie.name,
+                matches.append(
+                    Match(
+                        phase.phase,
+                        visit.url,
+                        kind,
+                        value,
+                        found.signature_id,
+                        found.pattern,
+                        float(found.confidence),
+                    )
                 )
-            for item in visit.storage:
-                if ("storage", item.key) in seen:
-                    continue
-                seen.add(("storage", item.key))
-                keep(
-                    db.match_storage(item.key, item.kind),
-                    phase.phase,
-                    visit.url,
-                    "storage",
-                    item.key,
-                )
+                if found.signature_id not in services:
+                    services[found.signature_id] = found.service.to_dict()
     return dataclasses.replace(result, matches=tuple(matches), services=services)

@@ -82,6 +82,8 @@ async def _scan(config: ScanConfig, journal_path: Any, progress: Progress) -> Sc
             phases.append(outcome)
             if pages is None:
                 pages = [(v.url, v.depth) for v in outcome.visits]
+                if config.consent_max_pages:
+                    pages = pages[: config.consent_max_pages]
             if journal:
                 journal.phase(outcome)
     finally:
@@ -135,6 +137,7 @@ class PhaseRunner:
         self.visits: list[tuple[int, Visit]] = []
         self.order: dict[str, int] = {}
         self.consent: ConsentAction | None = None
+        self.holding = False
         self.deadline = time.monotonic() + config.time_budget if config.time_budget else None
 
     async def new_context(self) -> Any:
@@ -151,19 +154,20 @@ class PhaseRunner:
         await observer.attach(context)
         queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
         try:
+            follow = pages is None
+            self.frontier.add(self.config.url, 0)
+            if self.phase != "no-interaction":
+                # The start page alone first: the banner is operated there, so that every
+                # other page of a consent phase loads after the choice.
+                self._drain(queue)
+                self.holding = True  # links found there wait for the other workers
+                await self._work(context, observer, queue, follow, workers=1)
+                self.holding = False
             if pages is None:
-                self.frontier.add(self.config.url, 0)
                 if self.config.use_sitemap:
                     await self._add_sitemap_pages()
-                follow = True
             else:
-                # Consent phases: the start page alone first (the banner is operated there),
-                # so that every other page loads after the choice.
-                self.frontier.queue.append((self.config.url, 0))
-                self._drain(queue)
-                await self._work(context, observer, queue, follow=False, workers=1)
                 self.frontier.queue.extend(p for p in pages if p[0] != self.config.url)
-                follow = False
             self._drain(queue)
             workers = self.config.concurrency or default_concurrency()
             await self._work(context, observer, queue, follow, workers)
@@ -212,7 +216,8 @@ class PhaseRunner:
                     self.journal.visit(visit)
                 if follow:
                     self.frontier.add_all(links, depth + 1)
-                    self._drain(queue)
+                    if not self.holding:
+                        self._drain(queue)
                 self._report(visit)
             finally:
                 queue.task_done()
