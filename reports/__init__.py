@@ -8,10 +8,15 @@ Example::
     import reports
     html = reports.render(result, "html")
     reports.write(result, "csv", "out/")          # one CSV per table
+    html = reports.render(new, "html", changes=diff_results(old, new))  # "changes since" section
     result = reports.load_result("result.json")   # ReportError if it is not a result
 
 Cookie values can be personal data or session tokens: every format shows a hash and a length
 unless ``include_cookie_values=True``.
+
+``changes`` is the plain dict of ``scanner.diff.diff_results(old, result)``: the HTML and Markdown
+reports then open with what appeared and disappeared since the previous scan (``reports.changes``
+lists the keys read); the other formats ignore it.
 """
 
 from __future__ import annotations
@@ -31,21 +36,29 @@ FORMATS: tuple[str, ...] = ("json", "html", "md", "csv", "xlsx")
 SCHEMA_PATH = Path(__file__).parent / "schema" / "result.schema.json"
 
 
-def render(result: ScanResult, fmt: str, *, include_cookie_values: bool = False) -> str | bytes:
+def render(
+    result: ScanResult,
+    fmt: str,
+    *,
+    include_cookie_values: bool = False,
+    changes: dict[str, Any] | None = None,
+) -> str | bytes:
     """``result`` as one document in format ``fmt`` (``bytes`` for xlsx, ``str`` otherwise).
 
     ``csv`` gives the flat findings table; ``write(..., "csv", directory)`` writes every table.
+    ``changes`` (``diff_results(old, result)``) adds "Changes since the previous scan" to
+    ``html`` and ``md``.
     """
     if fmt == "json":
         return render_json(result, include_cookie_values=include_cookie_values)
     if fmt == "html":
         from .html import render_html
 
-        return render_html(result, include_cookie_values=include_cookie_values)
+        return render_html(result, include_cookie_values=include_cookie_values, changes=changes)
     if fmt == "md":
         from .md import render_md
 
-        return render_md(result)
+        return render_md(result, changes=changes)
     if fmt in ("csv", "xlsx"):
         from .tables import build_tables, to_csv
 
@@ -55,7 +68,12 @@ def render(result: ScanResult, fmt: str, *, include_cookie_values: bool = False)
 
 
 def write(
-    result: ScanResult, fmt: str, path: str | Path, *, include_cookie_values: bool = False
+    result: ScanResult,
+    fmt: str,
+    path: str | Path,
+    *,
+    include_cookie_values: bool = False,
+    changes: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Write ``result`` as ``fmt`` to ``path`` and return the files written.
 
@@ -77,7 +95,7 @@ def write(
                     out.write(to_csv(frame))
                 written.append(file)
             return written
-        output = render(result, fmt, include_cookie_values=include_cookie_values)
+        output = render(result, fmt, include_cookie_values=include_cookie_values, changes=changes)
         if target.parent != Path(""):
             target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(output, bytes):

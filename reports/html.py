@@ -9,6 +9,7 @@ line of defence.
 Example::
 
     html = render_html(result)
+    html = render_html(new, changes=diff_results(old, new))  # with "Changes since..."
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import jinja2
 
 from scanner.models import Cookie, Request, ScanResult
 
+from .changes import build_changes
 from .timeline import COLORS, build_charts
 from .view import (
     CATEGORIES,
@@ -73,14 +75,17 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_html(result: ScanResult, *, include_cookie_values: bool = False) -> str:
-    """The report as one HTML document (a ``str``)."""
+def render_html(
+    result: ScanResult, *, include_cookie_values: bool = False, changes: Any = None
+) -> str:
+    """The report as one HTML document (a ``str``); ``changes``: see ``reports.changes``."""
     env = _environment()
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     context = build_context(result, include_cookie_values=include_cookie_values)
     return env.get_template("report.html").render(
         **context,
+        changes=build_changes(changes, result),
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
         script=script,
         script_hash=f"sha256-{digest}",

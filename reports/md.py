@@ -15,6 +15,7 @@ from typing import Any
 
 from scanner.models import Cookie, ScanResult
 
+from .changes import build_changes
 from .view import (
     PHASE_LABELS,
     SEVERITIES,
@@ -43,7 +44,8 @@ def esc(value: Any) -> str:
     return _LINE_START.sub(r"\\\1", text)
 
 
-def render_md(result: ScanResult) -> str:
+def render_md(result: ScanResult, *, changes: Any = None) -> str:
+    """The summary; ``changes`` (see ``reports.changes``) adds what changed since last time."""
     view = ResultView(result)
     out: list[str] = [f"# Cookie and tracker report: {esc(result.start_url)}", ""]
     counts = view.severity_counts()
@@ -56,6 +58,7 @@ def render_md(result: ScanResult) -> str:
     out += ["| " + " | ".join(str(counts[s]) for s in SEVERITIES) + " |", ""]
     if not result.complete:
         out += ["> **Incomplete scan**: absence of a finding proves nothing.", ""]
+    out += _changes(build_changes(changes, result))
     out += _phases(view)
     out += _findings(view)
     out += _services(view)
@@ -71,6 +74,34 @@ def render_md(result: ScanResult) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _changes(changes: dict[str, Any] | None) -> list[str]:
+    if changes is None:
+        return []
+    total = f"{changes['appeared']} new, {changes['gone']} gone"
+    if not (changes["appeared"] or changes["gone"]):
+        total = "no change"
+    out = ["## Changes since the previous scan", ""]
+    out += [f"Compared with the scan of {esc(changes['since'])}: {total}.", ""]
+    for phase in changes["phases"]:
+        parts = [
+            f"{side} {kind['label'].lower()}: "
+            + ", ".join(
+                (f"{i['severity']} " if i["severity"] else "")
+                + esc(i["text"])
+                + (f" ({esc(i['detail'])})" if i["detail"] else "")
+                for i in items
+            )
+            for kind in phase["kinds"]
+            for side, items in (("new", kind["appeared"]), ("gone", kind["gone"]))
+            if items
+        ]
+        out.append(f"- **{esc(phase['label'])}**: " + ("; ".join(parts) or "no change"))
+    for key, when in (("only_old", "the previous scan"), ("only_new", "this scan")):
+        if changes[key]:
+            out.append(f"- Run only in {when}, not compared: {esc(', '.join(changes[key]))}")
+    return out + [""]
 
 
 def _phases(view: ResultView) -> list[str]:

@@ -2,7 +2,8 @@
 
 ``demo_result()`` is a realistic three-phase scan of www.example.com (Google Analytics, Google
 Tag Manager, Google Fonts, a Mailjet widget, an unknown ad pixel); ``hostile_result()`` is full
-of script-injection payloads; ``empty_result()`` is an interrupted scan that saw nothing.
+of script-injection payloads, and ``hostile_changes()`` a "changes since the previous scan" dict
+to go with it; ``empty_result()`` is an interrupted scan that saw nothing.
 
 Run as a script to render the demo report (and screenshot it with Chromium)::
 
@@ -723,6 +724,43 @@ def hostile_result() -> ScanResult:
         matches=matches,
         findings=findings,
     )
+
+
+def hostile_changes() -> dict[str, Any]:
+    """A ``diff_results``-shaped dict for ``hostile_result()``: payloads in every string, and
+    values of the wrong type where a report might trust them."""
+    result = hostile_result()
+
+    def side(n: int) -> dict[str, list[Any]]:
+        return {
+            "appeared": [
+                {"id": XSS[n], "name": XSS[n + 1], "pages": [JS_URL]},
+                {"name": XSS[n], "domain": XSS[n + 1], "party": XSS[n + 2], "pages": XSS[n]},
+                {"host": XSS[n + 2], "pages": [JS_URL, XSS[n]]},
+                XSS[n],
+                None,
+            ],
+            "disappeared": [
+                {"type": XSS[n], "severity": XSS[n + 1], "service": XSS[n + 2], "message": JS_URL},
+                {"type": "verdict", "severity": "info", "service": "evil", "message": XSS[n]},
+                {"type": 7, "severity": "high", "service": ["x"], "message": {"m": XSS[n]}},
+            ],
+        }
+
+    kinds = ("services", "cookies", "third_party_hosts", "findings")
+    return {
+        "old": {"start_url": XSS[0], "started_at": XSS[1], "complete": XSS[2]},
+        "new": {"start_url": result.start_url, "started_at": result.started_at},
+        "changed": XSS[3],
+        "totals": XSS[4],
+        "phases": {
+            "no-interaction": {k: side(i) for i, k in enumerate(kinds)},
+            XSS[2]: {k: side(3) for k in kinds},
+            "reject-all": XSS[5],
+            "scan": {"findings": {"appeared": XSS[6], "disappeared": [XSS[0]]}},
+        },
+        "phases_only_in": {"old": [XSS[0], 7], "new": XSS[1]},
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover - manual helper

@@ -1,6 +1,7 @@
 """The HTML report of a hostile site runs no script in a real Chromium.
 
-Every payload in ``report_fixtures.hostile_result`` sets ``window.__pwned`` and opens an alert
+Every payload in ``report_fixtures.hostile_result`` (and ``hostile_changes``, the "changes since
+the previous scan" shown with it) sets ``window.__pwned`` and opens an alert
 if it ever runs. The report is checked twice: as rendered, and with its Content-Security-Policy
 removed, so escaping alone is proven to hold. A control page with one payload left unescaped
 shows that the harness does catch script execution.
@@ -12,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from report_fixtures import hostile_result
+from report_fixtures import hostile_changes, hostile_result
 
 import reports
 
@@ -56,8 +57,10 @@ def run_page(browser, path: Path) -> tuple[list[str], object]:
 @pytest.mark.parametrize("with_csp", [True, False], ids=["as-rendered", "csp-removed"])
 @pytest.mark.parametrize("values", [False, True], ids=["hashed-values", "cookie-values"])
 def test_hostile_report_runs_no_script(chromium, tmp_path, with_csp, values):
-    html = reports.render(hostile_result(), "html", include_cookie_values=values)
-    assert isinstance(html, str)
+    html = reports.render(
+        hostile_result(), "html", include_cookie_values=values, changes=hostile_changes()
+    )
+    assert isinstance(html, str) and 'id="changes"' in html
     if not with_csp:
         html, n = _CSP.subn("", html)
         assert n == 1

@@ -9,7 +9,15 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from report_fixtures import JS_URL, SITE, XSS, demo_result, empty_result, hostile_result
+from report_fixtures import (
+    JS_URL,
+    SITE,
+    XSS,
+    demo_result,
+    empty_result,
+    hostile_changes,
+    hostile_result,
+)
 
 import reports
 from reports.html import build_context
@@ -88,7 +96,10 @@ def demo_html() -> str:
 
 @pytest.fixture(scope="module")
 def hostile_html() -> str:
-    return reports.render(hostile_result(), "html")  # type: ignore[return-value]
+    # with a hostile "changes since the previous scan" section too
+    html = reports.render(hostile_result(), "html", changes=hostile_changes())
+    assert 'id="changes"' in html
+    return html  # type: ignore[return-value]
 
 
 def test_self_contained(demo_html):
