@@ -234,6 +234,7 @@ def history() -> None:
         cookiescan history list --site www.example.com
         cookiescan history show 12 --format html -o scan-12.html
         cookiescan history export --site www.example.com -o history.csv
+        cookiescan history export --site www.example.com --format html -o report.html
     """
 
 
@@ -334,26 +335,50 @@ def history_show(scan_id: int, fmt: str, output: str | None, db: str | None) -> 
 @history.command("export")
 @click.option("--site", required=True, help="The site: a start URL or a host name.")
 @click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "html", "md"]),
+    default="csv",
+    show_default=True,
+    help="csv: one row per scan. html, md: the latest scan's report, with what changed "
+    "since the scan before it.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
-    help="Write the CSV here instead of stdout.",
+    help="Write here instead of stdout.",
 )
 @db_option
-def history_export(site: str, output: str | None, db: str | None) -> None:
-    """Export a site's history as CSV: one row per scan, with what changed since the one before
+def history_export(site: str, fmt: str, output: str | None, db: str | None) -> None:
+    """Export a site's history: a CSV row per scan, or the latest report with its changes
+
+    The CSV has one row per scan, oldest first, with counts of what changed since the
+    scan before. The HTML and Markdown reports are of the latest scan and open with
+    "Changes since the previous scan".
 
     Example:
 
     \b
         cookiescan history export --site www.example.com -o history.csv
+        cookiescan history export --site www.example.com --format html -o report.html
     """
     from . import history as store
     from .diff import diff_results, inventory
 
-    rows = list(reversed(store.list_scans(db, site=site)))  # oldest first
-    if not rows:
+    newest_first = store.list_scans(db, site=site)
+    if not newest_first:
         raise click.UsageError(f"no scans of {site} in the history")
+    if fmt != "csv":
+        latest = store.load(newest_first[0]["id"], db)
+        if len(newest_first) < 2:
+            click.echo(f"{site}: only one scan in the history, no changes to show", err=True)
+            _write_report(latest, fmt, output, None)
+        else:
+            previous = store.load(newest_first[1]["id"], db)
+            _write_report(latest, fmt, output, diff_results(previous, latest))
+        return
+    rows = list(reversed(newest_first))  # oldest first
     out_rows: list[dict[str, Any]] = []
     before = None
     for row in rows:
@@ -378,6 +403,19 @@ def history_export(site: str, output: str | None, db: str | None) -> None:
         click.echo(text, nl=False)
 
 
+def _write_report(result: Any, fmt: str, output: str | None, changes: Any) -> None:
+    """``result``'s report as ``fmt``, with ``changes`` (``diff_results``) when given."""
+    import reports
+
+    try:
+        if output:
+            reports.write(result, fmt, output, changes=changes)
+        else:
+            click.echo(reports.render(result, fmt, changes=changes), nl=False)
+    except reports.ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _csv(rows: list[dict[str, Any]], fields: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
@@ -397,10 +435,10 @@ def _csv(rows: list[dict[str, Any]], fields: list[str]) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "text"]),
+    type=click.Choice(["json", "text", "html", "md"]),
     default="json",
     show_default=True,
-    help="Output format.",
+    help="json, text: the changes. html, md: NEW's report, opening with the changes.",
 )
 @click.option(
     "-o",
@@ -421,7 +459,8 @@ def diff(
     """Show what appeared and disappeared between two scans, per consent phase
 
     OLD and NEW are history scan ids or saved result files. Services, cookies,
-    third-party hosts and findings are compared.
+    third-party hosts and findings are compared. With --format html or md, the report of
+    NEW is written, with a "Changes since the previous scan" section after its verdict.
 
     Example:
 
@@ -429,6 +468,7 @@ def diff(
         cookiescan diff 11 12
         cookiescan diff before.json after.json --format text
         cookiescan diff --site www.example.com --last
+        cookiescan diff --site www.example.com --last --format html -o report.html
     """
     from . import history as store
     from .diff import diff_results, format_text
@@ -445,7 +485,9 @@ def diff(
     else:
         raise click.UsageError("give OLD and NEW, or --site SITE --last")
     changes = diff_results(a, b)
-    if fmt == "json":
+    if fmt in ("html", "md"):
+        _write_report(b, fmt, output, changes)
+    elif fmt == "json":
         _echo_json(changes, output)
     elif output:
         Path(output).write_text(format_text(changes), encoding="utf-8")
