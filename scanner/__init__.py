@@ -6,6 +6,8 @@ Public API::
     result = scan(ScanConfig(url="https://www.example.com/"))
 """
 
+from typing import Any
+
 from .config import ScanConfig
 from .models import ScanResult
 
@@ -14,8 +16,12 @@ __version__ = "0.1.0"
 __all__ = ["ScanConfig", "ScanResult", "__version__", "scan"]
 
 
-def scan(config: ScanConfig, **kwargs):  # type: ignore[no-untyped-def]
-    """Run a scan and return its ``ScanResult`` (see ``scanner.phases.run_scan``)."""
+def scan(config: ScanConfig, **kwargs: Any) -> ScanResult:
+    """Run a scan and return its ``ScanResult`` (see ``scanner.phases.run_scan``).
+
+    Keyword arguments: ``journal`` (a path that receives each page as it finishes) and
+    ``progress`` (a callable that receives one line per page).
+    """
     from .phases import run_scan
 
     return run_scan(config, **kwargs)

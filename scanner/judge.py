@@ -8,8 +8,8 @@ Finding types (stable, documented in the JSON schema) and when they are raised:
   or storage key, in the ``no-interaction`` phase. One finding per service.
 - ``tracking_after_reject`` (same severities): the same in ``reject-all``, after the click
   on reject. Observations that cannot be placed after the click (storage keys and jar-only
-  cookies on the page of the click, pages opened before the click) do not count. Raised
-  only when the reject click was done.
+  cookies on the page of the click, storage keys no page wrote after the click, pages
+  opened before the click) do not count. Raised only when the reject click was done.
 - ``no_consent_banner`` (high): consent phases ran, no banner was found in any of them, and
   services that need consent were seen. Not raised when access was limited.
 - ``no_reject_on_first_layer`` (medium): the banner's first layer offers accept but no
@@ -99,6 +99,8 @@ def tracking(result: ScanResult, index: Index, phase: Phase, kind: str) -> list[
             continue
         item = index.evidence(match)
         if choice is not None:
+            if match.kind == "storage" and item.get("time_ms") is None:
+                continue  # a key kept from before the choice, not written after it
             visit = index.visit(match)
             if visit is None or not choice.after(visit, item.get("time_ms")):
                 continue

@@ -138,7 +138,8 @@ class Index:
                         "origin": s.origin,
                         "storage": s.kind,
                         "party": s.party,
-                        "time_ms": None,
+                        "time_ms": s.time_ms,
+                        "set_by": s.set_by,
                     }
         if not found:
             found = {"url" if match.kind == "request" else "name": match.value, "time_ms": None}

@@ -110,13 +110,20 @@ class Cookie:
 
 @dataclass(frozen=True)
 class StorageItem:
-    """A key in localStorage or sessionStorage of one frame origin."""
+    """A key in localStorage or sessionStorage of one frame origin, after the page.
+
+    ``time_ms`` and ``set_by`` say when and by which script the key was written while this
+    page was open; both are ``None`` when the key was already there (set on an earlier page
+    of the phase) and this page did not write it again.
+    """
 
     kind: Literal["local", "session"]
     origin: str
     key: str
     party: Party
     value_length: int = 0
+    time_ms: float | None = None
+    set_by: str | None = None
 
 
 @dataclass(frozen=True)

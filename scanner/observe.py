@@ -20,6 +20,7 @@ from .parties import FirstParty
 
 BINDING = "__cookiescanCookie"
 WORKER_BINDING = "__cookiescanWorker"
+STORAGE_BINDING = "__cookiescanStorage"
 
 # Reports every cookie write with the URL of the script that made it (first http(s) frame of
 # the stack that is not this hook).
@@ -39,6 +40,19 @@ COOKIE_HOOK = """
       get() { return desc.get.call(this); },
       set(v) { send(v); return desc.set.call(this, v); },
     });
+  }
+  if (window.Storage) {
+    // Remember which script wrote which storage key, and when.
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key) {
+      try {
+        const fn = window["%s"];
+        const kind = this === window.localStorage ? "local" : "session";
+        const stack = (new Error().stack || "").split("\\n").slice(2).join("\\n");
+        if (typeof fn === "function") fn(location.origin, kind, String(key), stack);
+      } catch (e) {}
+      return setItem.apply(this, arguments);
+    };
   }
   if (window.ServiceWorkerContainer) {
     // Remember which page registered a service worker: its requests are credited there.
@@ -68,7 +82,7 @@ COOKIE_HOOK = """
     };
   }
 })();
-""" % (BINDING, WORKER_BINDING)
+""" % (BINDING, STORAGE_BINDING, WORKER_BINDING)
 
 STORAGE_JS = """
 () => {
@@ -115,6 +129,7 @@ class PageRecorder:
         self.jar_new: list[RawCookie] = []
         self.jar_keys: set[tuple[str, str, str]] = set()
         self.storage: list[StorageItem] = []
+        self.storage_writes: dict[tuple[str, str, str], tuple[float, str | None]] = {}
         self.errors: list[PageError] = []
         self.final_url = url
         self.status: int | None = None
@@ -221,11 +236,20 @@ class PageRecorder:
             cookie.sources |= known.sources
         self.seen_cookies[cookie.key] = cookie
 
+    def on_storage_write(self, origin: str, kind: str, key: str, stack: str) -> None:
+        """A script wrote ``key`` (first write on this page wins: it is the one that set it)."""
+        self.storage_writes.setdefault(
+            (origin, kind, key), (self.now_ms(), script_from_stack(stack))
+        )
+
     def on_storage(self, origin: str, items: list[list[Any]]) -> None:
         host = urlsplit(origin).hostname or ""
         party = self.first_party.party(host)
         for kind, key, length in items:
-            self.storage.append(StorageItem(kind, origin, str(key), party, int(length)))  # type: ignore[arg-type]
+            time_ms, set_by = self.storage_writes.get((origin, kind, str(key)), (None, None))
+            self.storage.append(
+                StorageItem(kind, origin, str(key), party, int(length), time_ms, set_by)
+            )
 
     def on_jar(
         self, jar: dict[tuple[str, str, str], RawCookie], new: set[tuple[str, str, str]]
@@ -253,7 +277,7 @@ class PageRecorder:
                     name=raw.name,
                     domain=raw.domain,
                     path=raw.path,
-                    party=self.first_party.party(raw.domain),  # type: ignore[arg-type]
+                    party=self.first_party.party(raw.domain),
                     lifetime_days=raw.lifetime_days,
                     requested_lifetime_days=raw.requested_days,
                     expires=raw.expires,
@@ -300,6 +324,7 @@ class ContextObserver:
     async def attach(self, context: Any) -> None:
         await context.expose_binding(BINDING, self._on_binding)
         await context.expose_binding(WORKER_BINDING, self._on_worker_binding)
+        await context.expose_binding(STORAGE_BINDING, self._on_storage_binding)
         await context.add_init_script(COOKIE_HOOK)
         context.on("request", self._on_request)
         context.on("response", self._on_response)
@@ -356,6 +381,13 @@ class ContextObserver:
         recorder = self.recorders.get(source.get("page"))
         if recorder is not None:
             recorder.on_js_cookie(text, stack, url)
+
+    def _on_storage_binding(
+        self, source: dict[str, Any], origin: str, kind: str, key: str, stack: str
+    ) -> None:
+        recorder = self.recorders.get(source.get("page"))
+        if recorder is not None:
+            recorder.on_storage_write(origin, kind, key, stack)
 
     def _on_worker_binding(self, source: dict[str, Any], worker_url: str) -> None:
         recorder = self.recorders.get(source.get("page"))

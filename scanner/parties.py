@@ -21,6 +21,8 @@ from collections.abc import Iterable
 
 import tldextract
 
+from .models import Party
+
 # suffix_list_urls=() keeps tldextract offline: it uses the snapshot shipped in the wheel.
 _extract = tldextract.TLDExtract(
     suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
@@ -72,7 +74,7 @@ class FirstParty:
             return True
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
-    def party(self, host: str) -> str:
+    def party(self, host: str) -> Party:
         return "first" if self.is_first_party(host) else "third"
 
 

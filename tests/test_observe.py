@@ -150,3 +150,14 @@ def test_websocket_recorded(demo_result):
     sockets = requests_to(visit_of(demo_result, HOME), "ws.example.net")
     assert sockets and sockets[0].resource_type == "websocket"
     assert sockets[0].url == "wss://ws.example.net/live" and sockets[0].party == "third"
+
+
+def test_storage_writes_are_timed_and_attributed(demo_result):
+    home = visit_of(demo_result, HOME)
+    segment = [s for s in home.storage if s.key == "ajs_anonymous_id"][0]
+    assert segment.set_by == "https://cdn.segment.com/analytics.js/v1/demo/analytics.min.js"
+    assert segment.time_ms is not None and segment.time_ms > 0
+    # Later pages still see the key, but did not write it.
+    about = visit_of(demo_result, "https://www.example.com/about.html")
+    kept = [s for s in about.storage if s.key == "ajs_anonymous_id"][0]
+    assert kept.time_ms is None and kept.set_by is None
