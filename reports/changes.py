@@ -121,7 +121,7 @@ def _item(kind: str, item: Mapping[str, Any], result: ScanResult) -> dict[str, A
     if kind == "services":
         label, sid = _text(item.get("name")), _text(item.get("id"))
         out["text"] = label or sid
-        out["detail"] = sid if label and sid and sid != label else ""
+        out["detail"] = sid if label and sid and sid.lower() != label.lower() else ""
     elif kind == "cookies":
         out["text"] = _text(item.get("name"))
         party = item.get("party")

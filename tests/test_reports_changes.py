@@ -146,14 +146,14 @@ def test_markdown_section():
     assert md.index("## Changes since the previous scan") < md.index("## What loaded")
     lines = [line for line in md.splitlines() if line.startswith("- **")]
     assert lines[0] == (
-        "- **Before any choice**: new services: Facebook-Pixel (facebook-pixel); "
+        "- **Before any choice**: new services: Facebook-Pixel; "
         "new cookies: \\_fbp (example.com · first party); "
         "gone cookies: \\_ga (example.com · first party); "
         "new third-party hosts: b.example.org; gone third-party hosts: a.example.net; "
         "new findings: high Tracking before consent — Facebook-Pixel "
         "(tracking\\_before\\_consent message)"
     )
-    assert "- **After rejecting all**: gone services: Hotjar (hotjar); gone cookies: gone" in md
+    assert "- **After rejecting all**: gone services: Hotjar; gone cookies: gone" in md
     assert "- Run only in this scan, not compared: After accepting all" in md
 
 
@@ -168,6 +168,7 @@ def test_hostile_changes_are_data():
     first = {k["kind"]: k for k in view["phases"][0]["kinds"]}
     # items of the wrong type are skipped; values of the wrong type are not str()-ed
     assert [i["text"] for i in first["services"]["appeared"]] == [XSS[1], XSS[0], UNNAMED]
+    assert first["services"]["appeared"][0]["detail"] == XSS[0]  # an id unlike the name
     gone = first["findings"]["gone"]
     assert [i["text"] for i in gone] == [
         f"{finding_label(XSS[3])} — {XSS[5]}",
