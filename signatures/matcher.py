@@ -7,6 +7,9 @@ Built once per scan (``signatures.load()``); every lookup is a few dict probes:
   number of patterns. The same dict entry holds the URL rules of that suffix, which are only
   tried for hosts that reach it; at a given suffix URL rules come before the plain host rule
   (they are the more specific), and longer suffixes come before shorter ones.
+- **any host**: URL rules with ``host = "*"`` (``signatures.wildcard``) are tried only when the
+  suffix walk found nothing, so a host rule of any service wins over them; a miss costs a few
+  path-prefix dict probes and one search of a single compiled regex alternation.
 - **cookies** and **storage keys**: exact name (dict), then the longest prefix (one dict per
   prefix length, longest first), then regexes. A rule whose domain disagrees with the
   cookie's is only used when no better one exists.
@@ -21,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .model import Match, Service, SignatureError
+from .wildcard import WILDCARD, WildcardIndex
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class _Suffix:
 
 
 _BASE = {"exact": 0.9, "prefix": 0.8, "regex": 0.7}
+_SPLIT_URL = re.compile(r"(?:[^:/?#]*://)?([^/?#]*)(.*)", re.S)
 
 
 def host_of(url: str) -> tuple[str, str]:
@@ -63,15 +68,12 @@ def host_of(url: str) -> tuple[str, str]:
         ('a.mjt.lu', '/x?y=1')
         >>> host_of("cdn.segment.com")
         ('cdn.segment.com', '')
+        >>> host_of("cdn.segment.com/r?u=https://evil.example/")
+        ('cdn.segment.com', '/r?u=https://evil.example/')
     """
-    start = url.find("://")
-    rest = url if start < 0 else url[start + 3 :]
-    end = len(rest)
-    for sep in "/?#":
-        i = rest.find(sep)
-        if 0 <= i < end:
-            end = i
-    netloc, tail = rest[:end], rest[end:]
+    # The scheme is optional (a bare host), and only counts before the first / ? or #:
+    # "cdn.example/r?u=https://x" is on cdn.example, not on x.
+    netloc, tail = _SPLIT_URL.match(url).groups()  # type: ignore[union-attr]  # always matches
     if "@" in netloc:
         netloc = netloc.rpartition("@")[2]
     if netloc.startswith("["):  # IPv6 literal
@@ -207,6 +209,7 @@ class SignatureDB:
         self._host_owner: dict[str, Service] = {}
         self._cookies = _NameIndex()
         self._storage = _NameIndex()
+        self._wildcard = WildcardIndex()
         for order, service in enumerate(services):
             if service.id in self._services:
                 raise SignatureError(f"{service.origin}: duplicate id {service.id!r}")
@@ -214,6 +217,7 @@ class SignatureDB:
             self._index(service, order)
         self._cookies.freeze()
         self._storage.freeze()
+        self._wildcard.freeze()
 
     def _index(self, service: Service, order: int) -> None:
         rank = 1 if service.imported else 0
@@ -231,6 +235,9 @@ class SignatureDB:
             entry = self._suffixes.setdefault(host, _Suffix())
             entry.host = Match(service.id, f"host:{host}", service, "request", 1.0)
         for rule in service.data.get("urls", []):
+            if rule["host"] == WILDCARD:
+                self._wildcard.add(rule, service, order)
+                continue
             pattern = "url:" + rule["host"] + rule.get("path", "")
             if "regex" in rule:
                 pattern += f" regex:{rule['regex']}"
@@ -292,7 +299,8 @@ class SignatureDB:
             host = host[dot + 1 :]
 
     def match_request(self, url: str, resource_type: str | None = None) -> Match | None:
-        """Match a request URL: URL rules of each host suffix, then the host rule.
+        """Match a request URL: URL rules of each host suffix, then the host rule, and only
+        when no host suffix matched, the any-host (``host = "*"``) rules.
 
         ``resource_type`` is Playwright's (``script``, ``image``...); rules that name a
         resource only match requests of that type.
@@ -301,6 +309,8 @@ class SignatureDB:
 
             db.match_request("https://www.google.com/recaptcha/api.js", "script").pattern
             # 'url:google.com/recaptcha/' (when such a rule exists)
+            db.match_request("https://stats.example.com/matomo.php?idsite=1").pattern
+            # 'url:* regex:/(matomo|piwik)\\.(js|php)(\\?|#|$)'
         """
         host, tail = host_of(url)
         suffixes = self._suffixes
@@ -319,7 +329,7 @@ class SignatureDB:
                     return entry.host
             dot = host.find(".")
             if dot < 0:
-                return None
+                return self._wildcard.lookup(tail, resource_type)
             host = host[dot + 1 :]
 
     def match_cookie(self, name: str, domain: str | None = None) -> Match | None:

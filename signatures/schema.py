@@ -6,6 +6,14 @@ Every error is a ``SignatureError`` that names the file and the field, for examp
     services/x.toml: unknown key 'cookie' (did you mean 'cookies'?)
 
 Unknown keys are errors at every level, so a typo never silently drops a fact.
+
+URL rules (``[[urls]]``) name a ``host`` suffix and at least one of ``path`` (prefix of the
+path and query), ``regex`` (searched in the whole URL) and ``resource`` (Playwright's resource
+type). ``host = "*"`` makes a rule hold on any host, for self-hosted and first-party-proxied
+trackers; such a rule needs a specific ``path`` or ``regex`` (``regex`` is then searched in
+the path and query only), checked by ``signatures.wildcard.check_rule``::
+
+    services/x.toml: 'urls[0].path' is too broad for host '*': '/js/' has 4 literal characters, ...
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from . import wildcard
 from .model import CATEGORIES, SignatureError
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -199,7 +208,22 @@ def _storage_extra(item: dict[str, Any], path: str) -> None:
             raise _Nested(f"{path}.key", f"is not a valid regular expression ({exc})") from None
 
 
+def _url_host(value: Any, path: str) -> None:
+    if value != wildcard.WILDCARD:  # "*": any host, see signatures/wildcard.py
+        _host(value, path)
+
+
 def _url_extra(rule: dict[str, Any], path: str) -> None:
+    if rule["host"] == wildcard.WILDCARD:
+        problem = wildcard.check_rule(rule)
+        if problem is not None:
+            # Name the field that carries the rule's literal text: the path, else the regex.
+            if "path" in rule and wildcard.literal_of(rule) == rule["path"]:
+                path += ".path"
+            elif "regex" in rule:
+                path += ".regex"
+            raise _Nested(path, problem)
+        return
     if not ({"path", "regex", "resource"} & rule.keys()):
         raise _Nested(path, "needs 'path', 'regex' or 'resource' (a bare host belongs in 'hosts')")
 
@@ -213,7 +237,8 @@ VENDOR: Spec = {
     "country": (False, _pattern(COUNTRY_RE, "FR (ISO 3166-1 alpha-2)")),
 }
 URL_RULE: Spec = {
-    "host": (True, _host),
+    # A host suffix, or "*" for any host (then 'path' or 'regex' must be specific).
+    "host": (True, _url_host),
     "path": (False, _path),
     "regex": (False, _regex),
     "resource": (False, _enum(*RESOURCE_TYPES)),

@@ -330,7 +330,7 @@ def test_toml_writer_round_trips():
 @pytest.mark.parametrize(
     "module_name",
     ["signatures", "signatures._toml", "signatures.loader", "signatures.matcher",
-     "signatures.model", "signatures.ocd", "signatures.schema"],
+     "signatures.model", "signatures.ocd", "signatures.schema", "signatures.wildcard"],
 )  # fmt: skip
 def test_docstring_examples(module_name):
     import doctest
