@@ -12,11 +12,19 @@ Public API::
     db.match_cookie("mj.preferences", domain="www.example.com").service.name   # 'Mailjet'
     db.match_storage("ajs_anonymous_id").signature_id                         # 'segment'
     db.service("mailjet").to_dict()              # every fact, keys as in the TOML file
+    db.match_request("https://stats.example.com/matomo.php?idsite=1").pattern
+    # 'url:* regex:^[^?#]*/(matomo|piwik)\\.(js|php)(\\?|#|$)'  (an any-host rule, confidence 0.9)
 
 Files: one TOML file per service in ``signatures/services/<id>.toml`` (schema in
 ``signatures/schema.py``), and packs of imported services (``signatures.ocd.import_csv``) in
 the user data dir, ``$XDG_DATA_HOME/cookiescan/signatures/``. The project's own services take
 precedence over imported ones.
+
+Requests match, in order: URL rules of the longest host suffix, its host rule, shorter
+suffixes; only when no host suffix matched, **any-host** URL rules (``[[urls]] host = "*"``
+with a specific ``path`` or ``regex``) recognise self-hosted and first-party-proxied trackers
+(``/matomo.php``, ``/_vercel/insights/``, ``/b/ss/``...). A host rule of any service always
+wins over them; among them the most specific rule wins (``signatures/wildcard.py``).
 
 Categories (fixed): necessary, functional, analytics, marketing, social, embedded-media, cdn,
 security, consent, tag-manager (``signatures.CATEGORIES`` describes each).

@@ -3,7 +3,8 @@
 Measured with the bundled database (plus the Open Cookie Database when its CSV is given,
 imported into a temporary directory), then with synthetic host patterns added (1,000 to
 50,000) to show that a host lookup stays flat as the patterns grow. ``us_per_url_miss`` is a
-URL on an unknown host, which also tries every any-host (``host = "*"``) rule. Goals: under
+URL on an unknown host, which also tries every any-host (``host = "*"``) rule (compare
+``us_per_url_miss_without_wildcards``, the same database without them). Goals: under
 2 µs per host lookup, under 3 µs per URL.
 
 Example::
@@ -105,15 +106,30 @@ def _synthetic(count: int) -> list[Service]:
     return services
 
 
+def _without_wildcards(services: Sequence[Service]) -> SignatureDB:
+    """The same database minus its any-host URL rules: the baseline for ``us_per_url_miss``."""
+    stripped = []
+    for s in services:
+        urls = [u for u in s.data.get("urls", []) if u["host"] != "*"]
+        stripped.append(
+            Service(s.id, s.name, s.category, s.origin, s.pack, {**s.data, "urls": urls})
+        )
+    return SignatureDB(stripped)
+
+
 def _measure(db: SignatureDB, rng: random.Random) -> dict[str, float]:
     hosts = _host_queries(db, rng)
     urls = [f"https://{h}/assets/app.js?v={i}" for i, h in enumerate(hosts)]
     cookies = _cookie_queries(db, rng)
+    misses = _miss_urls(rng)
     return {
         "us_per_host_lookup": _per_call_us(db.match_host, hosts),
         "us_per_url": _per_call_us(db.match_request, urls),
         # Unknown host: the host walk misses, then the any-host (wildcard) rules are tried.
-        "us_per_url_miss": _per_call_us(db.match_request, _miss_urls(rng)),
+        "us_per_url_miss": _per_call_us(db.match_request, misses),
+        "us_per_url_miss_without_wildcards": _per_call_us(
+            _without_wildcards(db.services).match_request, misses
+        ),
         "us_per_cookie": _per_call_us(lambda c: db.match_cookie(c[0], c[1]), cookies),
     }
 

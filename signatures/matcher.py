@@ -310,7 +310,7 @@ class SignatureDB:
             db.match_request("https://www.google.com/recaptcha/api.js", "script").pattern
             # 'url:google.com/recaptcha/' (when such a rule exists)
             db.match_request("https://stats.example.com/matomo.php?idsite=1").pattern
-            # 'url:* regex:/(matomo|piwik)\\.(js|php)(\\?|#|$)'
+            # 'url:* regex:^[^?#]*/(matomo|piwik)\\.(js|php)(\\?|#|$)'
         """
         host, tail = host_of(url)
         suffixes = self._suffixes

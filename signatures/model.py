@@ -123,10 +123,12 @@ class Match:
     - ``pattern``: the exact rule that matched, human readable: ``host:mjt.lu``,
       ``url:google.com/recaptcha/``, ``cookie:mj.preferences``, ``cookie-prefix:_ga_``,
       ``cookie-regex:^_pk_id\\.``, ``storage:ajs_anonymous_id`` (a cookie rule with a domain
-      reads ``cookie:uid domain:adform.net``).
+      reads ``cookie:uid domain:adform.net``); an any-host URL rule reads
+      ``url:*/_vercel/insights/`` or ``url:* regex:^[^?#]*/(matomo|piwik)\\.(js|php)(\\?|#|$)``.
     - ``service``: the ``Service`` itself (``match.service.to_dict()`` for every fact).
     - ``kind``: what was matched: ``request``, ``cookie`` or ``storage``.
-    - ``confidence``: 1.0 for host and URL rules; for cookies and storage keys 0.9 (exact),
+    - ``confidence``: 1.0 for host and URL rules, 0.9 for any-host URL rules (no host backs
+      them); for cookies and storage keys 0.9 (exact),
       0.8 (prefix), 0.7 (regex), +0.1 when the cookie domain agrees with the rule's domain,
       -0.3 when the rule names a domain and the cookie's domain is another one.
     """

@@ -11,7 +11,9 @@ the site itself. A wildcard rule recognises them by path::
 Rules of the game:
 
 - ``path`` is a prefix of the URL's path and query (``tail``); ``regex`` is searched in that
-  tail, never in the host (``^`` anchors at the path). ``resource`` works as elsewhere.
+  tail, never in the host (``^`` anchors at the path). ``resource`` works as elsewhere. A regex
+  that starts with ``^[^?#]*`` (``PATH_ONLY``) only matches in the path, not in the query: the
+  idiom for file names such as ``matomo.js`` that a query string could mention.
 - A wildcard rule must be specific: its ``path``, or the literal text its ``regex`` requires
   of every match, needs at least ``MIN_LITERAL`` characters, ``MIN_ALNUM`` of them letters or
   digits (``/js/`` or ``.*`` would claim half the web).
@@ -201,7 +203,7 @@ class WildcardIndex:
         # alternation (group numbers shift, flags leak): such rare rules are tried one by one.
         joinable = [r for r in self._regex_rules if r.regex is not None and _joinable(r.regex)]
         self._loose = [r for r in self._regex_rules if r not in joinable]
-        sources = [f"(?:{r.regex.pattern})" for r in joinable if r.regex is not None]
+        sources = [f"(?:{_prefilter(r.regex.pattern)})" for r in joinable if r.regex is not None]
         self._any = re.compile("|".join(sources)) if sources else None
 
     def lookup(self, tail: str, resource_type: str | None) -> Match | None:
@@ -226,6 +228,19 @@ class WildcardIndex:
                     best = rule
                     break
         return best.match if best is not None else None
+
+
+PATH_ONLY = "^[^?#]*"
+
+
+def _prefilter(source: str) -> str:
+    """What the alternation searches for a rule: its regex, minus a leading ``^[^?#]*``.
+
+    ``^[^?#]*/matomo\\.js`` (in the path, not the query) backtracks over the whole path in
+    every branch; ``/matomo\\.js`` alone is a cheap, necessary condition, and the rule's own
+    regex confirms each hit.
+    """
+    return source[len(PATH_ONLY) :] if source.startswith(PATH_ONLY) else source
 
 
 _UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")

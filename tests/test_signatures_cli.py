@@ -118,8 +118,11 @@ def test_bench_small(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     figures = bench.run_bench(str(SAMPLE), sizes=(500, 2000))
     assert figures["ocd_entries"] == 10 and figures["imported_services"] == 6
-    for key in ("us_per_host_lookup", "us_per_url", "us_per_cookie"):
+    for key in ("us_per_host_lookup", "us_per_url", "us_per_url_miss", "us_per_cookie"):
         assert 0 < figures[key] < 1000
+    assert 0 < figures["us_per_url_miss_without_wildcards"] < 1000
+    assert figures["wildcard_url_rules"] >= 8
+    assert all(0 < r["us_per_url_miss"] < 1000 for r in figures["synthetic"])
     assert [r["host_patterns"] for r in figures["synthetic"]] == [
         figures["host_patterns"] + 500,
         figures["host_patterns"] + 2000,
