@@ -66,16 +66,27 @@ def _formats() -> list[str]:
 
 
 def write_output(
-    result: ScanResult, fmt: str, output: str | None, include_cookie_values: bool = False
+    result: ScanResult,
+    fmt: str,
+    output: str | None,
+    include_cookie_values: bool = False,
+    changes: dict[str, Any] | None = None,
 ) -> None:
-    """Render ``result`` as ``fmt`` to ``output`` (stdout when None)."""
+    """Render ``result`` as ``fmt`` to ``output`` (stdout when None).
+
+    ``changes`` (``scanner.diff.diff_results`` output) adds the "changes since the previous
+    scan" section to html and md.
+    """
     import reports
 
+    options: dict[str, Any] = {"include_cookie_values": include_cookie_values}
+    if changes is not None:
+        options["changes"] = changes
     try:
         if output:
-            reports.write(result, fmt, output, include_cookie_values=include_cookie_values)
+            reports.write(result, fmt, output, **options)
             return
-        rendered = reports.render(result, fmt, include_cookie_values=include_cookie_values)
+        rendered = reports.render(result, fmt, **options)
     except reports.ReportError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -399,8 +410,21 @@ def load_result(path: str) -> ScanResult:
     is_flag=True,
     help="Show cookie values when the result kept them (they may be personal data).",
 )
+@click.option(
+    "--since",
+    "since_file",
+    metavar="OLD_RESULT",
+    type=click.Path(exists=True, dir_okay=False),
+    help="An earlier result of the same site: html and md open with what changed since it.",
+)
 @output_options
-def report(result_file: str, fmt: str, output: str | None, include_cookie_values: bool) -> None:
+def report(
+    result_file: str,
+    fmt: str,
+    output: str | None,
+    include_cookie_values: bool,
+    since_file: str | None,
+) -> None:
     """Render a saved result (JSON, or an interrupted scan's journal) again
 
     Example:
@@ -410,15 +434,23 @@ def report(result_file: str, fmt: str, output: str | None, include_cookie_values
         cookiescan report result.json --format csv -o tables/     # one CSV per table
         cookiescan report result.json --format xlsx -o result.xlsx
         cookiescan report result.json.partial.jsonl -o recovered.json
+        cookiescan report new.json --since old.json --format html -o report.html
     """
-    write_output(load_result(result_file), fmt, output, include_cookie_values)
+    result = load_result(result_file)
+    changes = None
+    if since_file:
+        from .diff import diff_results
+
+        changes = diff_results(load_result(since_file), result)
+    write_output(result, fmt, output, include_cookie_values, changes)
 
 
 def _attach_rooms() -> None:
     """Commands that live with their rooms: signatures, batch/history/diff, schedules."""
     from signatures.cli import signatures_cli
 
-    from .cli_batch import batch, diff, history
+    from .cli_batch import batch
+    from .cli_history import diff, history
     from .cli_schedule import schedule
 
     for command in (signatures_cli, batch, history, diff, schedule):

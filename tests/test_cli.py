@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -158,3 +159,28 @@ def test_fail_on_high_and_history(localweb):
     listed = run("history", "list", "--site", "https://leaky.example.com/")
     assert listed.exit_code == 0, listed.output
     assert "leaky.example.com" in listed.output
+
+
+def test_report_since_an_older_result(tmp_path):
+    from report_fixtures import demo_result
+
+    new = demo_result()
+    old = dataclasses.replace(
+        new, matches=(), services={}, findings=(), started_at="2026-01-01T00:00:00+00:00"
+    )
+    (tmp_path / "old.json").write_text(json.dumps(old.to_dict()))
+    (tmp_path / "new.json").write_text(json.dumps(new.to_dict()))
+    out = tmp_path / "report.md"
+    result = run(
+        "report",
+        str(tmp_path / "new.json"),
+        "--since",
+        str(tmp_path / "old.json"),
+        "--format",
+        "md",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "Changes since the previous scan" in text

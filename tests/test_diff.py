@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from scanner import ScanConfig, scan
-from scanner.cli_batch import diff as diff_cmd
+from scanner.cli_history import diff as diff_cmd
 from scanner.diff import diff_results, fail_on, format_text, new_findings
 from scanner.localweb import SITES, LocalWeb
 from scanner.models import Cookie, Finding, Match, PhaseResult, Request, ScanResult, Visit

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from test_diff import finding, make_result
 
 from scanner import history
-from scanner.cli_batch import diff as diff_cmd
-from scanner.cli_batch import history as history_cmd
+from scanner.cli_history import diff as diff_cmd
+from scanner.cli_history import history as history_cmd
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from test_reports_changes import NEW, OLD, parse
 
 from scanner import history
-from scanner.cli_batch import diff as diff_cmd
-from scanner.cli_batch import history as history_cmd
+from scanner.cli_history import diff as diff_cmd
+from scanner.cli_history import history as history_cmd
 
 # What NEW has that OLD had not, and the reverse (see test_reports_changes).
 EXPECTED = {
