@@ -64,3 +64,30 @@ def test_readme_help_is_current():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_json_schema_documents_every_model_field():
+    # The JSON schema is the contract users script against: every field of the result model
+    # must be documented in it.
+    import json
+
+    from scanner import models
+
+    schema = json.loads((ROOT / "reports" / "schema" / "result.schema.json").read_text())
+    defs = schema["$defs"]
+    for cls in (
+        models.Request,
+        models.Cookie,
+        models.StorageItem,
+        models.PageError,
+        models.Visit,
+        models.ConsentAction,
+        models.PhaseResult,
+        models.Match,
+        models.Finding,
+    ):
+        documented = set(defs[cls.__name__]["properties"])
+        missing = {f.name for f in dataclasses.fields(cls)} - documented
+        assert not missing, f"{cls.__name__}: {sorted(missing)} not in the JSON schema"
+    top = {f.name for f in dataclasses.fields(models.ScanResult)} - set(schema["properties"])
+    assert not top, f"ScanResult: {sorted(top)} not in the JSON schema"
