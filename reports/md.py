@@ -56,6 +56,8 @@ def render_md(result: ScanResult, *, changes: Any = None) -> str:
         out.append(f"({esc('; '.join(str(r) for r in site['reasons']))})")
     out += ["", "| " + " | ".join(SEVERITIES) + " |", "|" + "---:|" * len(SEVERITIES)]
     out += ["| " + " | ".join(str(counts[s]) for s in SEVERITIES) + " |", ""]
+    for warning in result.warnings:
+        out += [f"> **Warning**: {esc(warning)}", ""]
     if not result.complete:
         out += ["> **Incomplete scan**: absence of a finding proves nothing.", ""]
     out += _changes(build_changes(changes, result))

@@ -268,3 +268,16 @@ def test_no_verdict_finding_falls_back_to_counts():
 )
 def test_format_lifetime(days, text):
     assert format_lifetime(days) == text
+
+
+def test_scan_warnings_are_shown():
+    import dataclasses
+
+    from report_fixtures import demo_result
+
+    from reports import render
+
+    result = dataclasses.replace(demo_result(), warnings=("matching skipped: <b>broken</b> pack",))
+    html = render(result, "html")
+    assert "matching skipped: &lt;b&gt;broken&lt;/b&gt; pack" in html
+    assert "matching skipped" in render(result, "md")
