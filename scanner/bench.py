@@ -147,6 +147,7 @@ def config_for(web: LocalWeb, pages: int, concurrency: int) -> ScanConfig:
     """The benchmark's wait policy: ``load``, then network quiet (cap 5 s), no extra dwell."""
     return ScanConfig(
         url=f"https://{HOST}/p/0",
+        phases=("no-interaction",),
         max_pages=pages,
         max_depth=64,
         max_pages_per_pattern=10**9,

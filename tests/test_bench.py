@@ -20,3 +20,10 @@ def test_generated_site_is_a_tree_of_pages_with_trackers():
 
 def test_tree_memory_counts_this_process():
     assert tree_memory(os.getpid()) > 1_000_000
+
+
+def test_bench_measures_the_no_interaction_phase_only():
+    # The bare loop visits each page once: cookiescan must too, or the ratio lies.
+    from scanner.bench import bench_web, config_for
+
+    assert config_for(bench_web(10), 10, 4).phases == ("no-interaction",)
