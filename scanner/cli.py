@@ -18,10 +18,9 @@ from typing import Any
 import click
 
 from . import __version__
-from .cli_batch import db_option
+from .cli_common import db_option, load_result, output_options, write_output
 from .config import ScanConfig
 from .errors import BrowserError, BrowserNotFound, ConfigError
-from .journal import load_journal
 from .models import PHASES, ScanResult
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_PAGE_ERRORS, EXIT_BROWSER, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
@@ -38,62 +37,6 @@ def data_dir() -> Path:
     """Where cookiescan keeps journals and user data (``$XDG_DATA_HOME/cookiescan``)."""
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "cookiescan"
-
-
-def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``--format`` and ``-o/--output``, shared by every command that writes a result."""
-    fn = click.option(
-        "-o",
-        "--output",
-        type=click.Path(dir_okay=True, writable=True),
-        help="Write to this file (a directory for --format csv) instead of stdout.",
-    )(fn)
-    fn = click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(_formats()),
-        default="json",
-        show_default=True,
-        help="Output format.",
-    )(fn)
-    return fn
-
-
-def _formats() -> list[str]:
-    from reports import FORMATS
-
-    return list(FORMATS)
-
-
-def write_output(
-    result: ScanResult,
-    fmt: str,
-    output: str | None,
-    include_cookie_values: bool = False,
-    changes: dict[str, Any] | None = None,
-) -> None:
-    """Render ``result`` as ``fmt`` to ``output`` (stdout when None).
-
-    ``changes`` (``scanner.diff.diff_results`` output) adds the "changes since the previous
-    scan" section to html and md.
-    """
-    import reports
-
-    options: dict[str, Any] = {"include_cookie_values": include_cookie_values}
-    if changes is not None:
-        options["changes"] = changes
-    try:
-        if output:
-            reports.write(result, fmt, output, **options)
-            return
-        rendered = reports.render(result, fmt, **options)
-    except reports.ReportError as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    if isinstance(rendered, bytes):
-        raise click.UsageError(f"--format {fmt} is binary: give a file with -o")
-    click.echo(rendered, nl=False if rendered.endswith("\n") else True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -387,20 +330,6 @@ def _run(
         sys.exit(1)
     journal.unlink(missing_ok=True)
     return result
-
-
-def load_result(path: str) -> ScanResult:
-    """A saved result: a JSON file, or the ``.partial.jsonl`` journal of an interrupted scan."""
-    import reports
-
-    try:
-        if path.endswith(".jsonl"):
-            return load_journal(path)
-        return reports.load_result(path)
-    except reports.ReportError as exc:
-        raise click.BadParameter(str(exc)) from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise click.BadParameter(f"{path}: not a readable cookiescan result ({exc})") from None
 
 
 @cli.command()

@@ -15,18 +15,13 @@ from typing import Any
 
 import click
 
+from .cli_common import db_option, load_result
 from .config import ScanConfig
 from .errors import ConfigError
 from .models import PHASES
 
 EXIT_SITES_FAILED = 3
 DEFAULTS = ScanConfig(url="")
-db_option = click.option(
-    "--db",
-    metavar="PATH|URL",
-    help="History database: a SQLite file or a SQLAlchemy URL "
-    "(default: $XDG_DATA_HOME/cookiescan/history.sqlite).",
-)
 
 
 def _echo_json(data: Any, output: str | None) -> None:
@@ -170,7 +165,6 @@ def batch(
         if no_history or not outcome.get("result_file"):
             return
         from . import history
-        from .cli import load_result
 
         scan_id = history.record(load_result(outcome["result_file"]), db, source="batch")
         outcome["history_id"] = scan_id
@@ -206,7 +200,6 @@ def batch(
 
 def _fail_on_reasons(summary: dict[str, Any], levels: tuple[str, ...], db: str | None) -> list:
     from . import history
-    from .cli import load_result
     from .diff import fail_on
 
     reasons: list[str] = []

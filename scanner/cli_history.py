@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from .cli_batch import _echo_json, db_option
+from .cli_batch import _echo_json
+from .cli_common import db_option, load_result, output_options, write_output
 
 
 @click.group()
@@ -79,31 +80,9 @@ def history_list(site: str | None, limit: int | None, fmt: str, db: str | None) 
             )
 
 
-def _report_formats() -> list[str]:
-    try:
-        from reports import FORMATS
-
-        return list(FORMATS)
-    except ImportError:
-        return ["json"]
-
-
 @history.command("show")
 @click.argument("scan_id", type=int)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_report_formats()),
-    default="json",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=True, writable=True),
-    help="Write to this file (a directory for --format csv) instead of stdout.",
-)
+@output_options
 @db_option
 def history_show(scan_id: int, fmt: str, output: str | None, db: str | None) -> None:
     """Print a recorded scan's full result (JSON, or --format csv/html)
@@ -114,7 +93,6 @@ def history_show(scan_id: int, fmt: str, output: str | None, db: str | None) -> 
         cookiescan history show 12 --format html -o scan-12.html
     """
     from . import history as store
-    from .cli import write_output
 
     try:
         result = store.load(scan_id, db)
@@ -196,8 +174,6 @@ def history_export(site: str, fmt: str, output: str | None, db: str | None) -> N
 
 def _write_report(result: Any, fmt: str, output: str | None, changes: Any) -> None:
     """``result``'s report as ``fmt``, with ``changes`` (``diff_results``) when given."""
-    from .cli import write_output
-
     write_output(result, fmt, output, changes=changes)
 
 
@@ -282,7 +258,6 @@ def diff(
 
 def _load_any(ref: str, db: str | None) -> Any:
     from . import history as store
-    from .cli import load_result
 
     if ref.isdigit() and not Path(ref).exists():
         try:
