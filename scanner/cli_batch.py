@@ -149,7 +149,8 @@ def batch(
         cookiescan batch sites.txt -d results/ --jobs 4
         cookiescan batch sites.toml --max-pages 10 --fail-on high
     """
-    from .batch import load_sites, run_batch
+    from .batch import run_batch
+    from .batch_sites import load_sites
 
     say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
     if no_history and "new" in fail_on:

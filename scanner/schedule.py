@@ -38,7 +38,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .batch import Job, config_from_dict, run_batch, slug
+from .batch import run_batch
+from .batch_sites import Job, config_from_dict, slug
 
 log = logging.getLogger("cookiescan.schedule")
 JOB_FUNCTION = "scanner.schedule:run_scheduled_scan"

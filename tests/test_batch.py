@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 from test_diff import make_result
 
-from scanner.batch import BatchError, Job, describe, load_sites, paths, slug, summarise
+from scanner.batch import describe, paths, summarise
+from scanner.batch_sites import BatchError, Job, load_sites, slug
 from scanner.cli_batch import batch
 from scanner.models import PageError, PhaseResult, Visit
 
