@@ -26,13 +26,14 @@ import jinja2
 from scanner.models import Cookie, Request, ScanResult
 
 from .changes import build_changes
+from .marks import ConsentMarks
+from .summary import banner_line, phase_card, seen_in, status
 from .timeline import COLORS, build_charts
 from .view import (
     CATEGORIES,
     PHASE_LABELS,
     SERVICE_VERDICTS,
     SEVERITIES,
-    SITE_VERDICTS,
     UNKNOWN,
     ResultView,
     as_list,
@@ -96,7 +97,8 @@ def build_context(result: ScanResult, *, include_cookie_values: bool = False) ->
     """Everything the template shows, computed here so the template stays simple."""
     view = ResultView(result)
     counts = view.severity_counts()
-    categories = _services_by_category(view)
+    marks = ConsentMarks(view)
+    categories = _services_by_category(view, marks)
     charts = build_charts(view)
     chart_categories = {row.category for c in charts for row in c.rows}
     return {
@@ -104,9 +106,9 @@ def build_context(result: ScanResult, *, include_cookie_values: bool = False) ->
         "view": view,
         "counts": counts,
         "severities": SEVERITIES,
-        "status": _status(view, counts),
-        "phase_cards": [_phase_card(view, name) for name in PHASE_LABELS],
-        "banner": _banner(view),
+        "status": status(view, counts),
+        "phase_cards": [phase_card(view, marks, name) for name in PHASE_LABELS],
+        "banner": banner_line(view),
         "findings": [_finding(view, f) for f in view.sorted_findings()],
         "categories": categories,
         "service_count": sum(len(g["services"]) for g in categories),
@@ -123,101 +125,6 @@ def build_context(result: ScanResult, *, include_cookie_values: bool = False) ->
         "include_cookie_values": include_cookie_values,
         "provenance": _provenance(result),
     }
-
-
-_LEVELS = {
-    "violations": "bad",
-    "issues": "review",
-    "consent-not-tested": "review",
-    "access-limited": "review",
-    "no-issues-found": "good",
-}
-
-
-def _status(view: ResultView, counts: dict[str, int]) -> dict[str, Any]:
-    """Headline of the report: the judge's site verdict, or one from the finding counts."""
-    parts = [f"{counts[s]} {s}" for s in ("high", "medium", "low") if counts[s]]
-    detail = (
-        f"{' and '.join(parts) if len(parts) < 3 else ', '.join(parts)}-severity "
-        f"finding{'s' * (sum(counts[s] for s in ('high', 'medium', 'low')) != 1)}"
-        if parts
-        else "No finding of high, medium or low severity"
-    )
-    site = view.site_verdict()
-    verdict = site.get("verdict")
-    reasons = [str(r) for r in as_list(site.get("reasons"))]
-    if verdict in SITE_VERDICTS:
-        return {
-            "level": _LEVELS.get(str(verdict), "review"),
-            "headline": SITE_VERDICTS[str(verdict)],
-            "detail": detail,
-            "reasons": reasons,
-        }
-    if counts["high"]:
-        level, headline = "bad", "Violations found"
-    elif counts["medium"] or counts["low"]:
-        level, headline = "review", "Issues found"
-    elif not view.result.phases:
-        level, headline = "review", "Nothing was scanned"
-    else:
-        level, headline = "good", "No issues found on the pages visited"
-    return {"level": level, "headline": headline, "detail": detail, "reasons": reasons}
-
-
-def _phase_card(view: ResultView, name: str) -> dict[str, Any]:
-    phase = view.phase(name)
-    if phase is None:
-        return {"phase": name, "run": False}
-    services = []
-    for sid in view.services_in(name):
-        if sid == UNKNOWN:
-            continue
-        need = view.needs_consent(sid)
-        services.append(
-            {
-                "name": view.service_name(sid),
-                "category": view.category(sid),
-                "consent": need,
-                # after accepting, a service that needs consent is where it should be
-                "flag": need if name != "accept-all" else "ok",
-            }
-        )
-    seen = [s for s in view.seen if s.phase == name]
-    unknown_hosts = {s.host for s in seen if s.service_id == UNKNOWN and s.kind == "request"}
-    return {
-        "phase": name,
-        "run": True,
-        "pages": len(phase.visits),
-        "services": services,
-        "needing_consent": sum(s["consent"] == "yes" for s in services),
-        "unknown_hosts": sorted(unknown_hosts),
-        "third_requests": sum(s.kind == "request" and s.party == "third" for s in seen),
-        "cookies_first": len(
-            {(s.value, s.domain) for s in seen if s.kind == "cookie" and s.party == "first"}
-        ),
-        "cookies_third": len(
-            {(s.value, s.domain) for s in seen if s.kind == "cookie" and s.party == "third"}
-        ),
-    }
-
-
-def _banner(view: ResultView) -> dict[str, Any]:
-    actions = [p.consent for p in view.result.phases if p.consent is not None]
-    if not actions:
-        return {"state": "untested", "text": "Not tested (only the no-interaction phase ran)"}
-    done = [a for a in actions if a.outcome == "done"]
-    if any(f.type == "no_consent_banner" for f in view.result.findings) or not done:
-        failed = [a for a in actions if a.outcome == "failed"]
-        if failed:
-            return {"state": "bad", "text": "Banner found, but clicking it failed"}
-        return {"state": "bad", "text": "No consent banner found"}
-    labels = {"accept-all": "“Accept all”", "reject-all": "“Reject all”"}
-    clicked = " and ".join(labels[a.action] for a in done)
-    missing = [labels[a.action] for a in actions if a.outcome != "done"]
-    text = f"Banner found: {clicked} clicked"
-    if missing:
-        text += f"; no {' or '.join(missing)} button found"
-    return {"state": "good" if not missing else "bad", "text": text}
 
 
 def _finding(view: ResultView, f: Any) -> dict[str, Any]:
@@ -251,7 +158,7 @@ def _finding(view: ResultView, f: Any) -> dict[str, Any]:
     }
 
 
-def _services_by_category(view: ResultView) -> list[dict[str, Any]]:
+def _services_by_category(view: ResultView, marks: ConsentMarks) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for sid in view.all_service_ids():
         seen = [s for s in view.seen if s.service_id == sid]
@@ -276,7 +183,10 @@ def _services_by_category(view: ResultView) -> list[dict[str, Any]]:
                 "verdict_label": SERVICE_VERDICTS.get(
                     str(view.service_verdicts().get(sid, {}).get("verdict")), ""
                 ),
-                "phases": {p: any(s.phase == p for s in seen) for p in view.phases_run()},
+                "phases": {
+                    p: seen_in(view, marks, sid, p, any(s.phase == p for s in seen))
+                    for p in view.phases_run()
+                },
                 "hosts": sorted({s.host for s in seen if isinstance(s.item, Request)}),
                 "cookies": sorted({s.value for s in seen if s.kind == "cookie"}),
                 "pages": len({s.visit.url for s in seen}),

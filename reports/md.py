@@ -16,6 +16,7 @@ from typing import Any
 from scanner.models import Cookie, ScanResult
 
 from .changes import build_changes
+from .marks import ConsentMarks
 from .view import (
     PHASE_LABELS,
     SEVERITIES,
@@ -61,9 +62,10 @@ def render_md(result: ScanResult, *, changes: Any = None) -> str:
     if not result.complete:
         out += ["> **Incomplete scan**: absence of a finding proves nothing.", ""]
     out += _changes(build_changes(changes, result))
-    out += _phases(view)
+    marks = ConsentMarks(view)
+    out += _phases(view, marks)
     out += _findings(view)
-    out += _services(view)
+    out += _services(view, marks)
     out += _cookies(view)
     out += _unknown(view)
     out += _errors(view)
@@ -106,19 +108,19 @@ def _changes(changes: dict[str, Any] | None) -> list[str]:
     return out + [""]
 
 
-def _phases(view: ResultView) -> list[str]:
+def _phases(view: ResultView, marks: ConsentMarks) -> list[str]:
     out = ["## What loaded in each phase", ""]
     for name, label in PHASE_LABELS.items():
         if view.phase(name) is None:
             out.append(f"- **{label}**: not tested")
             continue
-        known = [view.service_name(s) for s in view.services_in(name) if s != "unknown"]
+        known = [s for s in view.services_in(name) if s != "unknown"]
         unknown = {
             s.host
             for s in view.seen
             if s.phase == name and s.service_id == "unknown" and s.kind == "request"
         }
-        parts = [esc(", ".join(known)) if known else "no known service"]
+        parts = [_loaded(view, marks, name, known)]
         if unknown:
             parts.append(f"{len(unknown)} unknown third-party host(s)")
         out.append(f"- **{label}**: " + "; ".join(parts))
@@ -127,6 +129,29 @@ def _phases(view: ResultView) -> list[str]:
         text = f" ({esc(a.text)})" if a.text else ""
         out.append(f"- Consent banner, {esc(a.action)}: {esc(a.outcome)}{text}")
     return out + [""]
+
+
+def _loaded(view: ResultView, marks: ConsentMarks, phase: str, ids: list[str]) -> str:
+    """Services of one phase; in a consent phase, what fired only before the click apart
+    and the judge's violations marked (``reports.marks``)."""
+    if not ids:
+        return "no known service"
+    if phase == "no-interaction":
+        return esc(", ".join(view.service_name(s) for s in ids))
+    after, before = [], []
+    for sid in ids:
+        mark = marks.service(phase, sid)
+        name = esc(view.service_name(sid))
+        if mark.violation:
+            after.append(f"{name} (**tracking after refusal**)")
+        elif mark.before_only:
+            before.append(name)
+        else:
+            after.append(name)
+    parts = [", ".join(after)] if after else []
+    if before:
+        parts.append("before the click only: " + ", ".join(before))
+    return "; ".join(parts)
 
 
 def _findings(view: ResultView) -> list[str]:
@@ -155,7 +180,7 @@ def _findings(view: ResultView) -> list[str]:
     return out + [""]
 
 
-def _services(view: ResultView) -> list[str]:
+def _services(view: ResultView, marks: ConsentMarks) -> list[str]:
     ids = view.all_service_ids()
     out = [f"## Services ({len(ids)})", ""]
     if not ids:
@@ -165,9 +190,12 @@ def _services(view: ResultView) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for sid in ids:
-        phases = sorted(
-            {s.phase for s in view.seen if s.service_id == sid}, key=list(PHASE_LABELS).index
-        )
+        phases = [
+            p + (" (before the click)" if marks.service(p, sid).before_only else "")
+            for p in sorted(
+                {s.phase for s in view.seen if s.service_id == sid}, key=list(PHASE_LABELS).index
+            )
+        ]
         out.append(
             f"| {esc(view.service_name(sid))} | {esc(category_label(view.category(sid)))} "
             f"| {esc(view.vendor(sid))} | {view.needs_consent(sid)} | {esc(', '.join(phases))} |"

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from scanner.models import PhaseResult, Request, Visit
 
+from .marks import ConsentMarks, click_time_ms
 from .view import UNKNOWN, ResultView, category_order
+
+__all__ = ["COLORS", "Chart", "Row", "build_charts", "click_time_ms"]
 
 WIDTH = 880
 LABEL_W = 210
@@ -53,6 +55,9 @@ class Row:
     ticks: list[float] = field(default_factory=list)
     before_click: bool = True
     needs_consent: str = "unknown"
+    #: ``violation`` (label in red), ``before`` (muted: fired only before the click) or ``""``
+    mark: str = ""
+    note: str = ""
 
 
 @dataclass
@@ -68,42 +73,26 @@ class Chart:
     click_label: str
     hidden_rows: int
     other_pages_only: list[str]
+    #: services the findings flag in this phase on other pages only
+    flagged_elsewhere: list[str] = field(default_factory=list)
     label_w: int = LABEL_W
     top: int = TOP
 
 
-def click_time_ms(phase: PhaseResult, visit: Visit) -> float | None:
-    """When the consent button was clicked, in ms since ``visit`` started navigating."""
-    consent = phase.consent
-    if consent is None or consent.outcome != "done":
-        return None
-    if consent.page not in (None, visit.url, visit.final_url):
-        return None
-    value = consent.details.get("time_ms") if isinstance(consent.details, dict) else None
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    try:
-        clicked = datetime.fromisoformat(consent.time or "")
-        started = datetime.fromisoformat(visit.started_at)
-        delta = (clicked - started).total_seconds() * 1000
-    except (ValueError, TypeError):
-        return None
-    return delta if delta >= 0 else None
-
-
 def build_charts(view: ResultView) -> list[Chart]:
     charts = []
+    marks = ConsentMarks(view)
     for phase in view.result.phases:
         if not phase.visits:
             continue
         landing = phase.visits[0]
-        chart = _chart(view, phase, landing)
+        chart = _chart(view, marks, phase, landing)
         if chart is not None:
             charts.append(chart)
     return charts
 
 
-def _chart(view: ResultView, phase: PhaseResult, visit: Visit) -> Chart | None:
+def _chart(view: ResultView, marks: ConsentMarks, phase: PhaseResult, visit: Visit) -> Chart | None:
     groups: dict[tuple[str, str], list[float]] = {}
     seen_here: set[str] = set()
     for s in view.seen:
@@ -128,6 +117,7 @@ def _chart(view: ResultView, phase: PhaseResult, visit: Visit) -> Chart | None:
     rows = []
     for (sid, host), times in groups.items():
         category = view.category(sid)
+        mark, note = _row_mark(view, marks, phase.phase, sid, visit, host)
         rows.append(
             Row(
                 label=host if sid == UNKNOWN else view.service_name(sid),
@@ -139,6 +129,8 @@ def _chart(view: ResultView, phase: PhaseResult, visit: Visit) -> Chart | None:
                 ticks=sorted(times),
                 before_click=click is None or min(times) < click,
                 needs_consent=view.needs_consent(sid),
+                mark=mark,
+                note=note,
             )
         )
     rows.sort(key=lambda r: (r.first_ms, category_order(r.category), r.label))
@@ -170,7 +162,30 @@ def _chart(view: ResultView, phase: PhaseResult, visit: Visit) -> Chart | None:
         click_label=f"“{phase_action}” clicked" if phase_action else "consent click",
         hidden_rows=hidden,
         other_pages_only=elsewhere,
+        flagged_elsewhere=sorted(
+            view.service_name(sid)
+            for sid in seen_here
+            if sid != UNKNOWN
+            and not {visit.url, visit.final_url} & marks.flagged_pages(phase.phase, sid)
+            and marks.flagged_pages(phase.phase, sid)
+            and phase.phase != "no-interaction"
+        ),
     )
+
+
+def _row_mark(
+    view: ResultView, marks: ConsentMarks, phase: str, sid: str, visit: Visit, host: str
+) -> tuple[str, str]:
+    """(mark, note) of a row: in ``no-interaction`` anything needing consent is red; in a
+    consent phase only what the findings flag on this page (``reports.marks``)."""
+    if phase == "no-interaction":
+        if view.needs_consent(sid) == "yes":
+            return "violation", "needs consent, fired before any choice"
+        return "", ""
+    mark = marks.on_page(phase, sid, visit, host if sid == UNKNOWN else "")
+    if mark.violation:
+        return "violation", mark.note
+    return ("before" if mark.before_only else ""), mark.note
 
 
 def _nice_step(span_ms: float) -> float:
