@@ -204,6 +204,12 @@ def cli() -> None:
     help="Keep cookie values in the result (they may be personal data).",
 )
 @click.option(
+    "--trace-initiators/--no-trace-initiators",
+    default=_default("trace_initiators"),
+    show_default=True,
+    help="Record the script or document that started each request (DevTools).",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["high", "medium", "new"]),
     multiple=True,

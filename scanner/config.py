@@ -70,6 +70,8 @@ class ScanConfig:
     browser_args: tuple[str, ...] = ()
     #: Keep cookie values in the result (they can be personal data); off by default.
     include_cookie_values: bool = False
+    #: Record which script or document started each request (a DevTools session per page).
+    trace_initiators: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

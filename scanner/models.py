@@ -47,12 +47,21 @@ class Request:
     """One request the browser made while a page was open.
 
     ``time_ms`` counts from the start of the page's navigation. ``redirect_chain`` lists the
-    URLs that redirected to this one, oldest first. ``initiator`` is the document (or stylesheet)
-    that referred the request, from its ``Referer`` header (often only an origin, by the
-    default referrer policy). ``initiator_type`` is what fetched it, from the page's Resource
-    Timing (``script``, ``img``, ``fetch``, ``xmlhttprequest``, ``beacon``, ``iframe``, ``css``,
-    ``link``…), ``service-worker`` for requests a service worker made (``service_worker`` is
-    its URL), or ``referrer`` when the page did not say.
+    URLs that redirected to this one, oldest first.
+
+    ``initiator`` is who started the request, from Chromium's DevTools protocol: the URL of the
+    script whose code made it (the page's own URL for an inline script), or the document or
+    stylesheet whose parser did. A redirect hop keeps the initiator of the chain's first
+    request. Where DevTools did not see the request (service workers, cross-origin iframes,
+    scans with ``trace_initiators`` off) it is the ``Referer`` header (often only an origin,
+    by the default referrer policy).
+
+    ``initiator_type`` is how, first from the page's Resource Timing, the element or API that
+    fetched it (``script``, ``img``, ``fetch``, ``xmlhttprequest``, ``beacon``, ``iframe``,
+    ``css``, ``link``…); else DevTools' initiator type (``parser``: the HTML parser,
+    ``script``: JavaScript, ``preload``, ``other``: e.g. the page's own navigation…);
+    ``service-worker`` for requests a service worker made (``service_worker`` is its URL),
+    ``websocket``, or ``referrer`` when nothing said.
     """
 
     url: str

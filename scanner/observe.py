@@ -5,6 +5,8 @@ requests) and hands each event to the ``PageRecorder`` of the page it belongs to
 seen three ways and merged: ``Set-Cookie`` headers on the wire, ``document.cookie`` /
 ``cookieStore`` writes caught by an init script (``js``), and the browser's jar after the page
 (``jar``). A cookie seen on the wire but never stored is kept with a ``blocked_reason``.
+Who started each request comes from a DevTools session per page (``initiators.py``), merged
+in ``PageRecorder.finish``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .cookies import RawCookie, from_jar, merge, parse_set_cookie, value_digest
+from .initiators import InitiatorTrace, apply_initiators
 from .models import Cookie, PageError, Phase, Request, StorageItem, Visit
 from .parties import FirstParty
 
@@ -135,6 +138,7 @@ class PageRecorder:
         self.status: int | None = None
         self.title: str | None = None
         self.links_found = 0
+        self.trace: InitiatorTrace | None = None  # DevTools initiators, when traced
 
     def now_ms(self) -> float:
         return round((asyncio.get_running_loop().time() - self.t0) * 1000, 1)
@@ -264,6 +268,8 @@ class PageRecorder:
 
     # -- result ------------------------------------------------------------------------
     def finish(self, include_values: bool) -> Visit:
+        if self.trace is not None:
+            apply_initiators(self.trace, [self.requests[k] for k in self.order])
         requests = tuple(Request(**self.requests[k]) for k in self.order)
         cookies = []
         for raw in [*self.seen_cookies.values(), *self.jar_new]:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .config import ScanConfig
+from .initiators import InitiatorTrace
 from .models import Phase, Visit
 from .observe import STORAGE_JS, ContextObserver, PageRecorder
 from .parties import FirstParty
@@ -101,6 +102,8 @@ async def visit_page(
     page.on("crash", lambda _: recorder.error("crash", "the page crashed"))
     page.on("websocket", lambda ws: recorder.on_websocket(ws.url))
     try:
+        if config.trace_initiators:
+            recorder.trace = await _trace(context, page, recorder)
         response = await page.goto(url, wait_until="load", timeout=config.page_timeout * 1000)
         loaded_at = loop.time()
         recorder.final_url = page.url
@@ -137,6 +140,17 @@ async def visit_page(
         except Exception:  # noqa: BLE001
             pass
     return recorder.finish(config.include_cookie_values), links
+
+
+async def _trace(context: Any, page: Any, recorder: PageRecorder) -> InitiatorTrace | None:
+    """A DevTools session that records initiators; without one the page is still scanned."""
+    trace = InitiatorTrace()
+    try:
+        await trace.attach(context, page)
+    except Exception as exc:  # noqa: BLE001
+        recorder.error("internal", f"no initiators on this page: {_first_line(exc)}")
+        return None
+    return trace
 
 
 async def _linger(page: Any, config: ScanConfig, loaded_at: float) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import visit_of
+from conftest import scan_local, visit_of
 
 pytestmark = pytest.mark.browser
 HOME = "https://www.example.com/"
@@ -129,9 +129,49 @@ def test_initiator_types_from_resource_timing(demo_result):
     assert types["app.mailjet.com"] == "script"
     assert types["mjt.lu"] == "img"
     assert types["api.mailjet.com"] == "fetch"
+    assert types["www.google-analytics.com"] == "beacon"
     assert types["sw-tracker.example.net"] == "service-worker"
     assert types["widget.example.net"] == "iframe"
+    assert home.requests[0].initiator_type == "other"  # the navigation itself (DevTools)
     assert home.requests[1].initiator == HOME
+
+
+def initiator(visit, host):
+    found = requests_to(visit, host)
+    assert found, f"no request to {host}"
+    return found[0].initiator, found[0].initiator_type
+
+
+def test_script_initiators_from_devtools(demo_result):
+    home = visit_of(demo_result, HOME)
+    # Written in the HTML: the page's parser loaded it.
+    assert initiator(home, "mjt.lu") == (HOME, "img")
+    # An inline script of the page.
+    assert initiator(home, "api.mailjet.com") == (HOME, "fetch")
+    # Third-party scripts that call home: the script, not the page, is the initiator.
+    gtag = "https://www.googletagmanager.com/gtag/js?id=G-DEMO123"
+    assert initiator(home, "www.google-analytics.com") == (gtag, "beacon")
+    segment = "https://cdn.segment.com/analytics.js/v1/demo/analytics.min.js"
+    assert initiator(home, "api.segment.io") == (segment, "fetch")
+    # A timer's callback is still the page's inline script.
+    assert initiator(home, "delayed.example.net") == (HOME, "fetch")
+    # Every redirect hop keeps the initiator of the request that started the chain; hops
+    # that Resource Timing does not list keep DevTools' type.
+    assert initiator(home, "px.example.net") == (HOME, "parser")
+    assert [(r.initiator, r.initiator_type) for r in requests_to(home, "redirect.example.net")] == [
+        (HOME, "img"),
+        (HOME, "parser"),
+    ]
+
+
+def test_without_trace_initiators_the_referer_is_kept(localweb):
+    # The switch really turns DevTools off: the beacon then only knows its Referer (the page).
+    result = scan_local(
+        localweb, HOME, phases=("no-interaction",), max_pages=1, dwell=0.5, trace_initiators=False
+    )
+    home = visit_of(result, HOME)
+    assert initiator(home, "www.google-analytics.com") == (HOME, "beacon")
+    assert requests_to(home, "www.example.com")[0].initiator_type == "referrer"
 
 
 def test_scanner_looks_like_desktop_chrome(demo_result, localweb):
