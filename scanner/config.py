@@ -70,8 +70,9 @@ class ScanConfig:
     browser_args: tuple[str, ...] = ()
     #: Keep cookie values in the result (they can be personal data); off by default.
     include_cookie_values: bool = False
-    #: Record which script or document started each request (a DevTools session per page).
-    trace_initiators: bool = True
+    #: Record which script or document started each request (a DevTools session per page;
+    #: off by default: it costs about 2% of pages/s, see docs/scaling.md).
+    trace_initiators: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

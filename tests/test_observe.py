@@ -132,8 +132,16 @@ def test_initiator_types_from_resource_timing(demo_result):
     assert types["www.google-analytics.com"] == "beacon"
     assert types["sw-tracker.example.net"] == "service-worker"
     assert types["widget.example.net"] == "iframe"
-    assert home.requests[0].initiator_type == "other"  # the navigation itself (DevTools)
     assert home.requests[1].initiator == HOME
+
+
+@pytest.fixture(scope="module")
+def traced_home(localweb):
+    """The demo's home page scanned with DevTools initiators (off by default: they cost)."""
+    result = scan_local(
+        localweb, HOME, phases=("no-interaction",), max_pages=1, dwell=3.5, trace_initiators=True
+    )
+    return visit_of(result, HOME)
 
 
 def initiator(visit, host):
@@ -142,8 +150,9 @@ def initiator(visit, host):
     return found[0].initiator, found[0].initiator_type
 
 
-def test_script_initiators_from_devtools(demo_result):
-    home = visit_of(demo_result, HOME)
+def test_script_initiators_from_devtools(traced_home):
+    home = traced_home
+    assert home.requests[0].initiator_type == "other"  # the navigation itself
     # Written in the HTML: the page's parser loaded it.
     assert initiator(home, "mjt.lu") == (HOME, "img")
     # An inline script of the page.
@@ -164,12 +173,10 @@ def test_script_initiators_from_devtools(demo_result):
     ]
 
 
-def test_without_trace_initiators_the_referer_is_kept(localweb):
-    # The switch really turns DevTools off: the beacon then only knows its Referer (the page).
-    result = scan_local(
-        localweb, HOME, phases=("no-interaction",), max_pages=1, dwell=0.5, trace_initiators=False
-    )
-    home = visit_of(result, HOME)
+def test_without_trace_initiators_the_referer_is_kept(demo_result):
+    # The default scan opens no DevTools session: the beacon only knows its Referer (the page).
+    assert demo_result.config["trace_initiators"] is False
+    home = visit_of(demo_result, HOME)
     assert initiator(home, "www.google-analytics.com") == (HOME, "beacon")
     assert requests_to(home, "www.example.com")[0].initiator_type == "referrer"
 
