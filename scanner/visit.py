@@ -16,7 +16,8 @@ from typing import Any
 from .config import ScanConfig
 from .initiators import InitiatorTrace
 from .models import Phase, Visit
-from .observe import STORAGE_JS, ContextObserver, PageRecorder
+from .observe import ContextObserver, PageRecorder
+from .page_scripts import STORAGE_JS
 from .parties import FirstParty
 
 # Everything read from the main frame after the dwell, in one round trip.
