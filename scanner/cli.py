@@ -19,18 +19,15 @@ import click
 
 from . import __version__
 from .cli_common import db_option, load_result, output_options, write_output
+from .cli_options import scan_config_options
 from .config import ScanConfig
 from .errors import BrowserError, BrowserNotFound, ConfigError
-from .models import PHASES, ScanResult
+from .models import ScanResult
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_PAGE_ERRORS, EXIT_BROWSER, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
-DEFAULTS = ScanConfig(url="")
+
+
 DEMO_URL = "https://www.example.com/"
-
-
-def _default(name: str) -> Any:
-    value = getattr(DEFAULTS, name)
-    return list(value) if isinstance(value, tuple) else value
 
 
 def data_dir() -> Path:
@@ -47,168 +44,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("url", required=False)
-@click.option(
-    "-f",
-    "--first-party",
-    multiple=True,
-    metavar="DOMAIN",
-    default=_default("first_party"),
-    help="Another domain of the same owner, counted as first party (repeatable).",
-)
-@click.option(
-    "--phases",
-    default=",".join(DEFAULTS.phases),
-    show_default=True,
-    help=f"Comma-separated consent phases to run: {', '.join(PHASES)}.",
-)
-@click.option(
-    "--consent-engines",
-    default=",".join(DEFAULTS.consent_engines),
-    show_default=True,
-    help="How consent phases find the banner, tried in order: autoconsent (rules for known "
-    "consent platforms), heuristic (multilingual button text).",
-)
-@click.option(
-    "--consent-timeout",
-    type=click.FloatRange(0),
-    default=_default("consent_timeout"),
-    show_default=True,
-    help="Seconds to look for the consent banner.",
-)
-@click.option(
-    "--consent-screenshots/--no-consent-screenshots",
-    default=_default("consent_screenshots"),
-    show_default=True,
-    help="Keep screenshots of the banner before and after the click.",
-)
-@click.option(
-    "--consent-max-pages",
-    type=click.IntRange(0),
-    default=_default("consent_max_pages"),
-    show_default=True,
-    help="Pages the consent phases revisit, the first ones found (0: all).",
-)
-@click.option(
-    "--max-pages",
-    type=click.IntRange(1),
-    default=_default("max_pages"),
-    show_default=True,
-    help="Pages to visit at most.",
-)
-@click.option(
-    "--max-depth",
-    type=click.IntRange(0),
-    default=_default("max_depth"),
-    show_default=True,
-    help="Links to follow from the start page at most.",
-)
-@click.option(
-    "--time-budget",
-    type=click.FloatRange(0),
-    default=_default("time_budget"),
-    show_default=True,
-    help="Seconds for crawling one phase (0: no limit).",
-)
-@click.option(
-    "--max-pages-per-pattern",
-    type=click.IntRange(1),
-    default=_default("max_pages_per_pattern"),
-    show_default=True,
-    help="Pages at most that share one URL shape (escapes calendars and traps).",
-)
-@click.option(
-    "--include",
-    multiple=True,
-    metavar="REGEX",
-    default=_default("include"),
-    help="Visit only URLs matching one of these (repeatable).",
-)
-@click.option(
-    "--exclude",
-    multiple=True,
-    metavar="REGEX",
-    default=_default("exclude"),
-    help="Never visit URLs matching these (repeatable).",
-)
-@click.option(
-    "--sitemap/--no-sitemap",
-    "use_sitemap",
-    default=_default("use_sitemap"),
-    show_default=True,
-    help="Also queue pages from robots.txt and sitemap.xml.",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(0),
-    default=_default("concurrency"),
-    show_default=True,
-    help="Pages open at once (0: two per core, at most 8).",
-)
-@click.option(
-    "--dwell",
-    type=click.FloatRange(0),
-    default=_default("dwell"),
-    show_default=True,
-    help="Seconds to stay on each page after load, so delayed trackers fire.",
-)
-@click.option(
-    "--idle-timeout",
-    type=click.FloatRange(0),
-    default=_default("idle_timeout"),
-    show_default=True,
-    help="Longest wait in seconds for the network to go quiet.",
-)
-@click.option(
-    "--page-timeout",
-    type=click.FloatRange(1),
-    default=_default("page_timeout"),
-    show_default=True,
-    help="Seconds before a page load counts as failed.",
-)
-@click.option(
-    "--browser",
-    default=_default("browser"),
-    metavar="PATH",
-    help="Chromium executable (default: $COOKIESCAN_BROWSER, Playwright's, Debian's).",
-)
-@click.option(
-    "--proxy",
-    default=_default("proxy"),
-    metavar="URL",
-    help="Scan through this proxy, e.g. http://proxy:3128 or socks5://host:1080.",
-)
-@click.option(
-    "--ignore-https-errors",
-    is_flag=True,
-    default=_default("ignore_https_errors"),
-    help="Accept invalid certificates (staging sites).",
-)
-@click.option(
-    "--user-agent",
-    default=_default("user_agent"),
-    show_default="desktop Chrome",
-    help="User agent to send.",
-)
-@click.option(
-    "--browser-arg",
-    "browser_args",
-    multiple=True,
-    metavar="ARG",
-    default=_default("browser_args"),
-    help="Extra Chromium command-line flag (repeatable).",
-)
-@click.option(
-    "--include-cookie-values",
-    is_flag=True,
-    default=_default("include_cookie_values"),
-    help="Keep cookie values in the result (they may be personal data).",
-)
-@click.option(
-    "--trace-initiators/--no-trace-initiators",
-    default=_default("trace_initiators"),
-    show_default=True,
-    help="Record the script or document that started each request (DevTools).",
-)
+@scan_config_options()
 @click.option(
     "--fail-on",
     type=click.Choice(["high", "medium", "new"]),
@@ -228,7 +64,6 @@ def scan(
     db: str | None,
     no_history: bool,
     quiet: bool,
-    phases: str,
     **options: Any,
 ) -> None:
     """Scan URL and list every cookie, storage key and third party, per consent phase
@@ -247,13 +82,7 @@ def scan(
     """
     echo = (lambda _msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
     try:
-        phase_list = tuple(p.strip() for p in phases.split(",") if p.strip())
-        options["consent_engines"] = tuple(
-            e.strip() for e in options["consent_engines"].split(",") if e.strip()
-        )
-        for key in ("first_party", "include", "exclude", "browser_args"):
-            options[key] = tuple(options[key])
-        config = ScanConfig(url=url or DEMO_URL, phases=phase_list, **options)  # type: ignore[arg-type]
+        config = ScanConfig(url=url or DEMO_URL, **options)
     except (ValueError, TypeError) as exc:
         raise click.UsageError(str(exc)) from None
     result = _run(config, demo=url is None, output=output, echo=echo)

@@ -16,12 +16,10 @@ from typing import Any
 import click
 
 from .cli_common import db_option, load_result
-from .config import ScanConfig
+from .cli_options import given_options, scan_config_options
 from .errors import ConfigError
-from .models import PHASES
 
 EXIT_SITES_FAILED = 3
-DEFAULTS = ScanConfig(url="")
 
 
 def _echo_json(data: Any, output: str | None) -> None:
@@ -30,58 +28,6 @@ def _echo_json(data: Any, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
-
-
-def _split_phases(_ctx: Any, _param: Any, value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    phases = tuple(p.strip() for p in value.split(",") if p.strip())
-    bad = [p for p in phases if p not in PHASES]
-    if bad:
-        raise click.BadParameter(f"unknown phase {bad[0]!r}; choose from {', '.join(PHASES)}")
-    return phases
-
-
-def scan_options(fn: Any) -> Any:
-    """Scan options for every site of a batch or a schedule (unset: ScanConfig's default)."""
-    options = [
-        click.option("--max-pages", type=click.IntRange(1), help="Pages per site at most."),
-        click.option("--max-depth", type=click.IntRange(0), help="Link depth at most."),
-        click.option("--time-budget", type=click.FloatRange(0), help="Seconds per phase."),
-        click.option("--phases", callback=_split_phases, help="e.g. no-interaction,reject-all."),
-        click.option("--dwell", type=click.FloatRange(0), help="Seconds on each page."),
-        click.option(
-            "--sitemap/--no-sitemap",
-            "use_sitemap",
-            default=None,
-            help="Also queue pages from sitemap.xml.",
-        ),
-        click.option("--concurrency", type=click.IntRange(0), help="Pages open at once."),
-        click.option("--browser", metavar="PATH", help="Chromium executable."),
-        click.option("--proxy", metavar="URL", help="Scan through this proxy."),
-        click.option(
-            "--browser-arg",
-            "browser_args",
-            multiple=True,
-            metavar="ARG",
-            help="Extra Chromium flag (repeatable).",
-        ),
-        click.option(
-            "--ignore-https-errors",
-            is_flag=True,
-            default=None,
-            help="Accept invalid certificates.",
-        ),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
-
-
-def given_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The scan options the user gave (plain JSON: lists, not tuples)."""
-    given = {k: v for k, v in options.items() if v not in (None, ())}
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in given.items()}
 
 
 @click.command()
@@ -115,7 +61,7 @@ def given_options(options: dict[str, Any]) -> dict[str, Any]:
 )
 @db_option
 @click.option("--no-history", is_flag=True, help="Do not record the scans in the history.")
-@scan_options
+@scan_config_options(given_only=True)
 @click.option(
     "-o",
     "--output",

@@ -12,7 +12,8 @@ from typing import Any
 
 import click
 
-from .cli_batch import db_option, given_options, scan_options
+from .cli_common import db_option
+from .cli_options import given_options, scan_config_options
 
 store_option = click.option(
     "--store",
@@ -45,8 +46,7 @@ def schedule() -> None:
 @click.option("--replace", is_flag=True, help="Replace a schedule with the same id.")
 @click.option("--webhook", metavar="URL", help="POST a JSON summary of new findings here.")
 @click.option("-d", "--out-dir", type=click.Path(file_okay=False), help="Folder for results.")
-@click.option("-f", "--first-party", multiple=True, metavar="DOMAIN", help="Sister domain.")
-@scan_options
+@scan_config_options(given_only=True)
 @db_option
 @store_option
 def schedule_add(
