@@ -10,17 +10,17 @@ test:
 test-fast:
 	./run test -m "not browser"
 lint: install
-	$(PY) -m ruff check scanner signatures reports tests
-	$(PY) -m ruff format --check scanner signatures reports tests
+	$(PY) -m ruff check scanner signatures reports tests benchmarks
+	$(PY) -m ruff format --check scanner signatures reports tests benchmarks
 	$(PY) -m mypy scanner signatures reports
 format: install
-	$(PY) -m ruff format scanner signatures reports tests
-	$(PY) -m ruff check --fix scanner signatures reports tests
+	$(PY) -m ruff format scanner signatures reports tests benchmarks
+	$(PY) -m ruff check --fix scanner signatures reports tests benchmarks
 scan:
 	./run scan $(URL)
 site: install
-	$(PY) -m scanner.localweb
+	$(PY) -m scanner.demo.localweb
 bench: install
-	$(PY) -m scanner.bench
+	$(PY) -m benchmarks.bench
 cog: install
 	$(PY) -m cogapp -r README.md

@@ -1,6 +1,6 @@
 """Reports of a scan: JSON, CSV, XLSX, a self-contained HTML page and a Markdown summary.
 
-Reads ``scanner.models`` and nothing else of the project, so a saved result renders years
+Reads ``scanner.model`` and nothing else of the project, so a saved result renders years
 later without the signature database it was scanned with.
 
 Example::
@@ -14,9 +14,9 @@ Example::
 Cookie values can be personal data or session tokens: every format shows a hash and a length
 unless ``include_cookie_values=True``.
 
-``changes`` is the plain dict of ``scanner.diff.diff_results(old, result)``: the HTML and Markdown
-reports then open with what appeared and disappeared since the previous scan (``reports.changes``
-lists the keys read); the other formats ignore it.
+``changes`` is the plain dict of ``scanner.analyse.diff.diff_results(old, result)``: the
+HTML and Markdown reports then open with what appeared and disappeared since the previous scan
+(``reports.changes`` lists the keys read); the other formats ignore it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scanner.models import ScanResult
+from scanner.model import ScanResult
 
 from .load import ReportError, load_result
 

@@ -1,7 +1,8 @@
 """The "changes since the previous scan" section of the HTML and Markdown reports.
 
 ``reports`` never computes a diff: it is handed one as plain data (the dict that
-``scanner.diff.diff_results(old, new)`` returns, or that JSON loaded back) and shows it. Every
+``scanner.analyse.diff.diff_results(old, new)`` returns, or that JSON loaded back) and shows it.
+Every
 string in it came from a scanned site, so it is treated like the rest of a result: autoescaped in
 HTML, escaped in Markdown, and a value of the wrong type is skipped, never trusted.
 
@@ -31,7 +32,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.models import ScanResult
+from scanner.model import ScanResult
 
 from .load import ReportError
 from .view import PHASE_LABELS, SEVERITIES, finding_label
@@ -57,7 +58,9 @@ def build_changes(changes: Any, result: ScanResult) -> dict[str, Any] | None:
     if changes is None:
         return None
     if not isinstance(changes, Mapping):
-        raise ReportError("changes: expected the dict that scanner.diff.diff_results returns")
+        raise ReportError(
+            "changes: expected the dict that scanner.analyse.diff.diff_results returns"
+        )
     _check_same_scan(_mapping(changes.get("new")), result)
     phases: list[dict[str, Any]] = []
     raw_phases = _mapping(changes.get("phases"))

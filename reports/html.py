@@ -23,7 +23,7 @@ from typing import Any
 
 import jinja2
 
-from scanner.models import Cookie, Request, ScanResult
+from scanner.model import Cookie, Request, ScanResult
 
 from .changes import build_changes
 from .marks import ConsentMarks

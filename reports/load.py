@@ -14,7 +14,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from scanner.models import SCHEMA_VERSION, ScanResult
+from scanner.model import SCHEMA_VERSION, ScanResult
 
 
 class ReportError(Exception):

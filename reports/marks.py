@@ -18,7 +18,7 @@ judge's own rule: a service that needs consent (``yes``/``depends``) is a violat
 ``reject-all`` when one of its observations came after the click: later than
 ``consent.details["time_ms"]`` on the page of the click, or on a page opened after
 ``consent.time``. Untimed storage keys and untimed observations on the click page count as
-before it, as in ``scanner.judge``.
+before it, as in ``scanner.analyse.judge``.
 
 Example::
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from scanner.models import PhaseResult, Visit
+from scanner.model import PhaseResult, Visit
 
 from .view import UNKNOWN, ResultView, Seen
 

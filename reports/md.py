@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scanner.models import Cookie, ScanResult
+from scanner.model import Cookie, ScanResult
 
 from .changes import build_changes
 from .marks import ConsentMarks

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from scanner.models import Cookie, Request, ScanResult, StorageItem
+from scanner.model import Cookie, Request, ScanResult, StorageItem
 
 from .view import ResultView, cookie_value_text, format_lifetime
 

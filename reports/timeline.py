@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from scanner.models import PhaseResult, Request, Visit
+from scanner.model import PhaseResult, Request, Visit
 
 from .marks import ConsentMarks, click_time_ms
 from .view import UNKNOWN, ResultView, category_order

@@ -2,7 +2,7 @@
 
 The tables, the HTML report and the Markdown summary are all built from these helpers, so the
 formats cannot disagree about which service a cookie belongs to or what fired before consent.
-Only ``scanner.models`` is imported: a saved result renders without the signature database.
+Only ``scanner.model`` is imported: a saved result renders without the signature database.
 
 Example::
 
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.models import (
+from scanner.model import (
     PHASES,
     Cookie,
     Finding,
@@ -254,7 +254,7 @@ class ResultView:
     def needs_consent(self, service_id: str | None) -> str:
         """``yes``, ``depends``, ``no`` or ``unknown``: the judge's verdict when present.
 
-        Without one, the judge's rule (``scanner.judge_evidence.need_of``) is mirrored:
+        Without one, the judge's rule (``scanner.analyse.evidence.need_of``) is mirrored:
         necessary, security and consent services never need it; ``consent_required`` decides
         otherwise; "depends" or unknown counts for analytics, marketing and social only.
         """

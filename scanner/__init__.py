@@ -8,8 +8,8 @@ Public API::
 
 from typing import Any
 
-from .config import ScanConfig
-from .models import ScanResult
+from scanner.config import ScanConfig
+from scanner.model import ScanResult
 
 __version__ = "0.1.0"
 
@@ -17,11 +17,11 @@ __all__ = ["ScanConfig", "ScanResult", "__version__", "scan"]
 
 
 def scan(config: ScanConfig, **kwargs: Any) -> ScanResult:
-    """Run a scan and return its ``ScanResult`` (see ``scanner.phases.run_scan``).
+    """Run a scan and return its ``ScanResult`` (see ``scanner.pipeline.run_scan``).
 
     Keyword arguments: ``journal`` (a path that receives each page as it finishes) and
     ``progress`` (a callable that receives one line per page).
     """
-    from .phases import run_scan
+    from scanner.pipeline import run_scan
 
     return run_scan(config, **kwargs)

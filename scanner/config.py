@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import PHASES, Phase
+from scanner.model import PHASES, Phase
 
 CONSENT_ENGINES = ("autoconsent", "heuristic")
 

@@ -5,7 +5,8 @@
     CookiescanError
     ├── ConfigError         bad input: URL, scheme, option values
     ├── BrowserNotFound     no usable Chromium; the message names the install command
-    └── BrowserError        Chromium failed to start or died
+    ├── BrowserError        Chromium failed to start or died
+    └── ScanError           the scan broke (not a page: the journal, a callback); pages kept
 """
 
 
@@ -23,3 +24,8 @@ class BrowserNotFound(CookiescanError):
 
 class BrowserError(CookiescanError):
     """Chromium could not be launched or crashed."""
+
+
+class ScanError(CookiescanError):
+    """The scan stopped because of its own machinery (the journal could not be written, the
+    progress callback raised), not because of a page; the finished pages are in the journal."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from scanner import ScanConfig, scan
-from scanner.localweb import LocalWeb
-from scanner.models import ScanResult, Visit
+from scanner.demo.localweb import SITES as DEMO_SITES
+from scanner.demo.localweb import LocalWeb
+from scanner.model import ScanResult, Visit
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,10 +25,20 @@ def isolated_data_dir(tmp_path_factory):
         os.environ["XDG_DATA_HOME"] = old
 
 
+#: Test-only sites (consent banners, faults); the demo shop and its third parties ship in the
+#: package (``scanner/demo/sites``).
+TEST_SITES = Path(__file__).parent / "sites"
+
+
+def test_web(**kwargs) -> LocalWeb:
+    """A local web serving the test sites and the demo shop."""
+    return LocalWeb(roots=[TEST_SITES, DEMO_SITES], **kwargs)
+
+
 @pytest.fixture(scope="session")
 def localweb():
-    """The bundled sites at their real hostnames on 127.0.0.1 (HTTPS and HTTP)."""
-    with LocalWeb() as web:
+    """The test sites and the demo shop at their real hostnames on 127.0.0.1 (HTTPS, HTTP)."""
+    with test_web() as web:
         yield web
 
 

@@ -20,7 +20,7 @@ import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
-from scanner.models import (
+from scanner.model import (
     PHASES,
     ConsentAction,
     Cookie,
@@ -366,7 +366,7 @@ def demo_result() -> ScanResult:
     ]
     ga, mj = _ref("google-analytics-4"), _ref("mailjet")
     collect = "https://www.google-analytics.com/g/collect?v=2&tid=G-ABC123&en=page_view"
-    findings = [  # shaped like scanner.judge's output
+    findings = [  # shaped like scanner.analyse.judge's output
         Finding(
             "tracking_before_consent",
             "high",
@@ -782,7 +782,7 @@ if __name__ == "__main__":  # pragma: no cover - manual helper
         with sync_playwright() as pw:
             exe = "/usr/lib/chromium/chromium-headless-shell"
             try:
-                from scanner.browser import find_browser  # type: ignore[import-not-found]
+                from scanner.collect.browser import find_browser  # type: ignore[import-not-found]
 
                 exe = find_browser()
             except ImportError:

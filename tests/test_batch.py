@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from test_diff import make_result
 
-from scanner.batch import describe, paths, summarise
-from scanner.batch_sites import BatchError, Job, load_sites, slug
-from scanner.cli_batch import batch
-from scanner.models import PageError, PhaseResult, Visit
+from scanner.cli.batch import batch
+from scanner.fleet.batch import describe, paths, summarise
+from scanner.fleet.sites import BatchError, Job, load_sites, slug
+from scanner.model import PageError, PhaseResult, Visit
 
 
 def write(tmp_path, name, text):

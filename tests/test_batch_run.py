@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from test_diff import finding, make_result
 
-from scanner import history
-from scanner.cli_batch import batch
-from scanner.localweb import LocalWeb, Reply
+from scanner.cli.batch import batch
+from scanner.demo.localweb import LocalWeb, Reply
+from scanner.fleet import history
 
 PAGES = 3
 
@@ -63,7 +63,7 @@ def test_killed_batch_resumes_without_rescanning_finished_sites(web, tmp_path):
     sites.write_text("".join(f"https://{h}/\n" for h in SITES))
     out, db = tmp_path / "out", str(tmp_path / "h.sqlite")
     common = [str(sites), "-d", str(out), "--db", db, *batch_args(web)]
-    code = "from scanner.cli_batch import batch; batch()"
+    code = "from scanner.cli.batch import batch; batch()"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *common, "--jobs", "1"],
         stdout=subprocess.DEVNULL,

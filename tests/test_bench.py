@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from scanner.bench import bench_route, tracker_route, tree_memory
+from benchmarks.bench import bench_route, tracker_route, tree_memory
 
 
 def test_generated_site_is_a_tree_of_pages_with_trackers():
@@ -24,6 +24,6 @@ def test_tree_memory_counts_this_process():
 
 def test_bench_measures_the_no_interaction_phase_only():
     # The bare loop visits each page once: cookiescan must too, or the ratio lies.
-    from scanner.bench import bench_web, config_for
+    from benchmarks.bench import bench_web, config_for
 
     assert config_for(bench_web(10), 10, 4).phases == ("no-interaction",)

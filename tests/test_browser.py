@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from scanner import browser
+from scanner.collect import browser
 from scanner.errors import BrowserNotFound
 
 

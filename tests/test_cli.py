@@ -98,7 +98,7 @@ def test_killed_scan_keeps_finished_pages(localweb, tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "scanner.cli",
+        "scanner",
         "scan",
         "https://www.example.com/",
         "--dwell",

@@ -1,7 +1,7 @@
 """Consent phases on the local test sites: each banner operated, exactly the expected findings.
 
 Every site is scanned once (all three phases, real Chromium) and the result shared by the
-tests of this module. Sites (``scanner/sites/<host>/``): a banner that gates its trackers
+tests of this module. Sites (``tests/sites/<host>/``): a banner that gates its trackers
 (gated), trackers and a pre-ticked TCF consent before any choice (leaky), a tracker that
 ignores "reject" (ignores-reject), French and German custom banners (fr, de: reject only in
 the settings layer), no banner (nobanner), a Spanish banner in a shadow root (shadow), an
@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 from conftest import scan_local
 
-from scanner.models import PHASES, ScanResult
+from scanner.model import PHASES, ScanResult
 
 pytestmark = pytest.mark.browser
 

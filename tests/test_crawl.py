@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.crawl import (
+from scanner.collect.crawl import (
     Frontier,
     check_start_url,
     extract_sitemap_urls,
@@ -12,8 +12,8 @@ from scanner.crawl import (
     sitemaps_from_robots,
     url_pattern,
 )
+from scanner.collect.parties import FirstParty
 from scanner.errors import ConfigError
-from scanner.parties import FirstParty
 
 
 @pytest.mark.parametrize(

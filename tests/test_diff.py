@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from scanner import ScanConfig, scan
-from scanner.cli_history import diff as diff_cmd
-from scanner.diff import diff_results, fail_on, format_text, new_findings
-from scanner.localweb import SITES, LocalWeb
-from scanner.models import Cookie, Finding, Match, PhaseResult, Request, ScanResult, Visit
+from scanner.analyse.diff import diff_results, fail_on, format_text, new_findings
+from scanner.cli.history import diff as diff_cmd
+from scanner.demo.localweb import SITES, LocalWeb
+from scanner.model import Cookie, Finding, Match, PhaseResult, Request, ScanResult, Visit
 
 URL = "https://www.example.com/"
 

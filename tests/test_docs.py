@@ -71,23 +71,23 @@ def test_json_schema_documents_every_model_field():
     # must be documented in it.
     import json
 
-    from scanner import models
+    from scanner import model
 
     schema = json.loads((ROOT / "reports" / "schema" / "result.schema.json").read_text())
     defs = schema["$defs"]
     for cls in (
-        models.Request,
-        models.Cookie,
-        models.StorageItem,
-        models.PageError,
-        models.Visit,
-        models.ConsentAction,
-        models.PhaseResult,
-        models.Match,
-        models.Finding,
+        model.Request,
+        model.Cookie,
+        model.StorageItem,
+        model.PageError,
+        model.Visit,
+        model.ConsentAction,
+        model.PhaseResult,
+        model.Match,
+        model.Finding,
     ):
         documented = set(defs[cls.__name__]["properties"])
         missing = {f.name for f in dataclasses.fields(cls)} - documented
         assert not missing, f"{cls.__name__}: {sorted(missing)} not in the JSON schema"
-    top = {f.name for f in dataclasses.fields(models.ScanResult)} - set(schema["properties"])
+    top = {f.name for f in dataclasses.fields(model.ScanResult)} - set(schema["properties"])
     assert not top, f"ScanResult: {sorted(top)} not in the JSON schema"

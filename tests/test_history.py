@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from test_diff import finding, make_result
 
-from scanner import history
-from scanner.cli_history import diff as diff_cmd
-from scanner.cli_history import history as history_cmd
+from scanner.cli.history import diff as diff_cmd
+from scanner.cli.history import history as history_cmd
+from scanner.fleet import history
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 from test_reports_changes import NEW, OLD, parse
 
-from scanner import history
-from scanner.cli_history import diff as diff_cmd
-from scanner.cli_history import history as history_cmd
+from scanner.cli.history import diff as diff_cmd
+from scanner.cli.history import history as history_cmd
+from scanner.fleet import history
 
 # What NEW has that OLD had not, and the reverse (see test_reports_changes).
 EXPECTED = {

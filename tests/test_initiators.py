@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.initiators import InitiatorTrace, apply_initiators, initiator_of
+from scanner.collect.initiators import InitiatorTrace, apply_initiators, initiator_of
 
 PAGE = "https://www.example.com/"
 GTM = "https://www.googletagmanager.com/gtm.js?id=GTM-X"

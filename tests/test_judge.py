@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from scanner.judge import MAX_LIFETIME_DAYS, judge
-from scanner.judge_evidence import need_of
-from scanner.judge_verdict import access_limited, verdicts
-from scanner.models import (
+from scanner.analyse.evidence import need_of
+from scanner.analyse.judge import MAX_LIFETIME_DAYS, judge
+from scanner.analyse.verdict import access_limited, verdicts
+from scanner.model import (
     ConsentAction,
     Cookie,
     Match,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from scanner.match import match_result
-from scanner.models import Cookie, PhaseResult, Request, ScanResult, StorageItem, Visit
+from scanner.analyse.match import match_result
+from scanner.model import Cookie, PhaseResult, Request, ScanResult, StorageItem, Visit
 
 
 def result_with(requests=(), cookies=(), storage=()):

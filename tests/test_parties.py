@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.parties import FirstParty, is_third_party, site_of
+from scanner.collect.parties import FirstParty, is_third_party, site_of
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def test_schema_documents_every_stable_id():
 
 
 def test_judged_result_renders_and_validates():
-    judge = pytest.importorskip("scanner.judge")
+    judge = pytest.importorskip("scanner.analyse.judge")
     result = dataclasses.replace(demo_result(), findings=())
     result = dataclasses.replace(result, findings=judge.judge(result))
     for fmt in reports.FORMATS:

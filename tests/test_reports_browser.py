@@ -26,7 +26,7 @@ _CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>')
 def chromium():
     from playwright.sync_api import sync_playwright
 
-    from scanner.browser import find_browser
+    from scanner.collect.browser import find_browser
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=find_browser(), args=["--no-sandbox"])

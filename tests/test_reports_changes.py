@@ -12,7 +12,7 @@ from test_diff import finding, make_result
 import reports
 from reports.changes import UNNAMED, build_changes, format_time
 from reports.view import finding_label
-from scanner.diff import diff_results
+from scanner.analyse.diff import diff_results
 
 OLD = make_result(
     {

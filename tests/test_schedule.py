@@ -15,10 +15,10 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from scanner import history
-from scanner import schedule as sched
-from scanner.cli_schedule import schedule as schedule_cmd
-from scanner.localweb import LocalWeb
+from scanner.cli.schedule import schedule as schedule_cmd
+from scanner.demo.localweb import LocalWeb
+from scanner.fleet import history
+from scanner.fleet import schedule as sched
 
 URL = "https://www.example.com/"
 
@@ -173,7 +173,7 @@ def test_a_restart_never_runs_an_occurrence_twice(tmp_path):
         added = sched.add_schedule(URL, every=8, options=options, db=db, out_dir=str(out),
                                    store=store)  # fmt: skip
         first_fire = added["next_run_time"]
-        code = "from scanner.cli_schedule import schedule; schedule()"
+        code = "from scanner.cli.schedule import schedule; schedule()"
         cmd = [sys.executable, "-c", code, "run", "--store", store, "--poll", "1"]
         proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True

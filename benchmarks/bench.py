@@ -1,0 +1,295 @@
+"""``make bench``: cookiescan's speed and memory against a bare Playwright loop, in one run.
+
+A generated site (``bench.example.com``: pages ``/p/<n>``, each linking to two more and loading
+ten third-party resources from five tracker hosts, three of which set cookies) is served by the
+local web. Printed, all measured in this one run on this machine:
+
+- pages/s of cookiescan's ``no-interaction`` phase, and of a bare Playwright loop making the
+  same navigations with the same wait policy and concurrency while recording nothing, and
+  their ratio (the claim: >= 0.9);
+- peak memory (PSS) of the whole process tree, browser included, at 200 and 1,000 pages;
+- pages/s at 1, 2, 4 and 8 pages in flight;
+- the signature matcher's microseconds per lookup.
+
+Ratios, not absolute times, are the claim: these machines are shared and noisy.
+
+Usage: ``python -m benchmarks.bench [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from scanner.config import ScanConfig
+from scanner.demo.localweb import LocalWeb, Reply
+
+HOST = "bench.example.com"
+TRACKERS = [f"t{i}.example.net" for i in range(1, 6)]
+T = TypeVar("T")
+
+
+def bench_route(pages: int) -> Callable[[str, str], Reply | None]:
+    """Answer ``/p/<n>`` pages of a site of ``pages`` pages (a binary tree of links)."""
+
+    def route(target: str, method: str) -> Reply | None:
+        path = target.split("?")[0]
+        if path in ("/", "/p/0"):
+            n = 0
+        elif path.startswith("/p/") and path[3:].isdigit():
+            n = int(path[3:])
+        else:
+            return None
+        if n >= pages:
+            return Reply(404, b"no such page")
+        links = "".join(f'<a href="/p/{c}">page {c}</a> ' for c in (2 * n + 1, 2 * n + 2))
+        resources = []
+        for i in range(10):
+            host = TRACKERS[i % len(TRACKERS)]
+            if i % 2:
+                resources.append(f'<img src="https://{host}/px/{n}-{i}.gif" width=1 height=1>')
+            else:
+                resources.append(f'<script src="https://{host}/s/{i}.js"></script>')
+        body = (
+            f"<!doctype html><html><head><title>Bench page {n}</title>"
+            f'<link rel="icon" href="data:,"></head><body><h1>Page {n}</h1>{links}'
+            f"{''.join(resources)}<script>document.cookie='seen_{n % 3}=1; max-age=86400';"
+            "</script></body></html>"
+        )
+        return Reply(200, body.encode(), [("Content-Type", "text/html; charset=utf-8")])
+
+    return route
+
+
+def tracker_route(index: int) -> Callable[[str, str], Reply | None]:
+    """Tracker hosts: scripts and pixels; the first three also set a cookie."""
+
+    def route(target: str, method: str) -> Reply | None:
+        headers = [("Access-Control-Allow-Origin", "*")]
+        if index < 3:
+            headers.append(("Set-Cookie", f"uid{index}=x; Max-Age=31536000; Secure; SameSite=None"))
+        if "/s/" in target:
+            return Reply(200, b"void 0;", [*headers, ("Content-Type", "text/javascript")])
+        return Reply(200, b"GIF89a", [*headers, ("Content-Type", "image/gif")])
+
+    return route
+
+
+def bench_web(pages: int) -> LocalWeb:
+    routes = {HOST: bench_route(pages)}
+    routes.update({host: tracker_route(i) for i, host in enumerate(TRACKERS)})
+    return LocalWeb(roots=[], routes=routes)
+
+
+# -- memory ---------------------------------------------------------------------------------
+def _pss(pid: int) -> int:
+    """Proportional set size in bytes: shared pages split between the processes sharing them,
+    so the sum over Chromium's processes is not inflated by shared libraries."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def tree_memory(root: int) -> int:
+    """Memory in bytes (PSS) of ``root`` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += _pss(pid)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+class PeakMemory:
+    """Samples the process tree's memory every 100 ms while active."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_memory(os.getpid()))
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# -- the two contestants -------------------------------------------------------------------
+def config_for(web: LocalWeb, pages: int, concurrency: int) -> ScanConfig:
+    """The benchmark's wait policy: ``load``, then network quiet (cap 5 s), no extra dwell."""
+    return ScanConfig(
+        url=f"https://{HOST}/p/0",
+        phases=("no-interaction",),
+        max_pages=pages,
+        max_depth=64,
+        max_pages_per_pattern=10**9,
+        use_sitemap=False,
+        concurrency=concurrency,
+        dwell=0.0,
+        idle_timeout=5.0,
+        **web.scan_options(),
+    )
+
+
+def run_cookiescan(config: ScanConfig) -> tuple[float, int, list[str]]:
+    """(seconds, pages, visited URLs) for one no-interaction crawl."""
+    from scanner import scan
+
+    started = time.perf_counter()
+    result = scan(config)
+    elapsed = time.perf_counter() - started
+    visits = result.phases[0].visits
+    return elapsed, len(visits), [v.url for v in visits]
+
+
+async def _bare(config: ScanConfig, urls: list[str]) -> float:
+    from playwright.async_api import async_playwright
+
+    from scanner.collect.browser import BASE_ARGS, find_browser
+
+    async with async_playwright() as pw:
+        started = time.perf_counter()
+        args = [*BASE_ARGS, *config.browser_args, "--no-sandbox"]
+        browser = await pw.chromium.launch(executable_path=find_browser(), args=args)
+        context = await browser.new_context(ignore_https_errors=True)
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for url in urls:
+            queue.put_nowait(url)
+
+        async def worker() -> None:
+            while not queue.empty():
+                url = queue.get_nowait()
+                page = await context.new_page()
+                try:
+                    await page.goto(url, wait_until="load")
+                    try:
+                        await page.wait_for_load_state("networkidle", timeout=5000)
+                    except Exception:  # noqa: BLE001
+                        pass
+                finally:
+                    await page.close()
+
+        await asyncio.gather(*(worker() for _ in range(config.concurrency)))
+        await browser.close()
+        return time.perf_counter() - started
+
+
+def run_bare(config: ScanConfig, urls: list[str]) -> float:
+    """Seconds for a bare Playwright loop over ``urls`` (records nothing)."""
+    return asyncio.run(_bare(config, urls))
+
+
+def measure(fn: Callable[[], T]) -> tuple[T, int]:
+    with PeakMemory() as memory:
+        value = fn()
+    return value, memory.peak
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sites (a smoke run)")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--ocd",
+        default=str(
+            Path(__file__).parent.parent.parent
+            / "shared/data/open-cookie-database"
+            / "open-cookie-database.csv"
+        ),
+        help="Open Cookie Database CSV to add to the matcher (skipped when absent)",
+    )
+    args = parser.parse_args(argv)
+    small, large, sweep, hundred = (40, 100, 20, 20) if args.quick else (200, 1000, 60, 100)
+    out: list[tuple[str, Any]] = []
+
+    def say(label: str, value: Any) -> None:
+        out.append((label, value))
+        print(f"{label:<58} {value}", flush=True)
+
+    print(f"cookiescan bench: {os.cpu_count()} cores, pages in flight {args.concurrency}\n")
+    with bench_web(large + 10) as web:
+        config = config_for(web, small, args.concurrency)
+        # Interleaved, best of two each: the machine is shared and noisy.
+        (ours, pages, urls), mem_small = measure(lambda: run_cookiescan(config))
+        bare, mem_bare = measure(lambda: run_bare(config, urls))
+        ours = min(ours, run_cookiescan(config)[0])
+        bare = min(bare, run_bare(config, urls))
+        say(f"cookiescan, {pages} pages (pages/s)", f"{pages / ours:.2f}")
+        say(f"bare Playwright loop, same {len(urls)} URLs (pages/s)", f"{len(urls) / bare:.2f}")
+        say("ratio cookiescan / bare (goal >= 0.9)", f"{bare / ours:.2f}")
+        say(f"peak memory, cookiescan, {pages} pages (MiB)", f"{mem_small / 2**20:.0f}")
+        say(f"peak memory, bare loop, {len(urls)} pages (MiB)", f"{mem_bare / 2**20:.0f}")
+        big = config_for(web, large, args.concurrency)
+        (secs, pages_big, _), mem_big = measure(lambda: run_cookiescan(big))
+        say(
+            f"peak memory, cookiescan, {pages_big} pages (MiB, goal < 1024)",
+            f"{mem_big / 2**20:.0f}",
+        )
+        say(f"cookiescan, {pages_big} pages (pages/s)", f"{pages_big / secs:.2f}")
+        say(
+            "memory growth 200 -> 1000 pages (ratio, flat = 1.0)",
+            f"{mem_big / max(mem_small, 1):.2f}",
+        )
+        for n in (1, 2, 4, 8):
+            secs, count, _ = run_cookiescan(config_for(web, sweep, n))
+            say(
+                f"cookiescan pages/s at {n} page(s) in flight ({count} pages)",
+                f"{count / secs:.2f}",
+            )
+        # The scan a user runs: default waits (network quiet, then a 3.5 s dwell), default
+        # concurrency, one phase.
+        defaults = ScanConfig(url="")
+        typical = config_for(web, hundred, 0).replace(
+            dwell=defaults.dwell, idle_timeout=defaults.idle_timeout
+        )
+        (secs, count, _), mem = measure(lambda: run_cookiescan(typical))
+        say(
+            f"cookiescan, {count} pages, default waits and concurrency (pages/s)",
+            f"{count / secs:.2f}",
+        )
+        say("peak memory, that scan (MiB)", f"{mem / 2**20:.0f}")
+    from benchmarks.signatures_bench import run_bench
+
+    ocd = args.ocd if args.ocd and Path(args.ocd).is_file() else None
+    figures = run_bench(ocd)
+    label = "whole database" + (" + Open Cookie Database" if ocd else "")
+    say(f"matcher µs per host lookup ({label})", figures["us_per_host_lookup"])
+    say(f"matcher µs per URL ({label})", figures["us_per_url"])
+    say(f"matcher µs per cookie ({label})", figures["us_per_cookie"])
+    for row in figures["synthetic"]:
+        say(
+            f"matcher µs per host lookup, {row['host_patterns']} host patterns",
+            row["us_per_host_lookup"],
+        )
+
+
+if __name__ == "__main__":
+    main()

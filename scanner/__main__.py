@@ -1,0 +1,5 @@
+"""``python -m scanner``: the ``cookiescan`` command."""
+
+from scanner.cli import main
+
+main()

@@ -1,0 +1,162 @@
+"""Commands for many scans over time: ``batch``, ``history``, ``diff`` (``schedule`` lives in
+``cli_schedule``). Attached to the main CLI by ``scanner.cli``.
+
+Exit codes of ``batch``: 0 every site scanned; 1 ``--fail-on`` matched a finding; 2 bad input
+(the sites file, an option); 3 one or more sites failed (the summary says why); 130
+interrupted (run the same command again to resume).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.cli.common import db_option, load_result
+from scanner.cli.options import given_options, scan_config_options
+from scanner.errors import ConfigError
+
+EXIT_SITES_FAILED = 3
+
+
+def _echo_json(data: Any, output: str | None) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command()
+@click.argument("sites", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-d",
+    "--out-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the results, one JSON per site (default: SITES-results beside SITES).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="Sites scanned at once, each in its own process and browser.",
+)
+@click.option(
+    "--site-timeout",
+    type=click.FloatRange(1),
+    metavar="SECONDS",
+    help="Kill a site's scan after this long (default: time budget x phases + 300).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["high", "medium", "new"]),
+    multiple=True,
+    help="Exit with 1 when a site has findings this severe, or new since its "
+    "previous scan in the history (repeatable).",
+)
+@db_option
+@click.option("--no-history", is_flag=True, help="Do not record the scans in the history.")
+@scan_config_options(given_only=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the JSON summary here instead of stdout.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+def batch(
+    sites: str,
+    out_dir: str | None,
+    jobs: int,
+    site_timeout: float | None,
+    fail_on: tuple[str, ...],
+    db: str | None,
+    no_history: bool,
+    output: str | None,
+    quiet: bool,
+    **options: Any,
+) -> None:
+    """Scan every site listed in SITES, a few at a time, one result file per site
+
+    SITES is a text file (one URL a line, # comments) or a TOML file with a [defaults]
+    table and [[site]] entries holding any scan option (url, first_party, max_pages,
+    proxy...). Scan options given here apply to every site; a site's own entry wins.
+    Running the same command again skips the sites already done, so an interrupted
+    batch resumes. A JSON summary goes to stdout; progress to stderr.
+
+    Example:
+
+    \b
+        cookiescan batch sites.txt -d results/ --jobs 4
+        cookiescan batch sites.toml --max-pages 10 --fail-on high
+    """
+    from scanner.fleet.batch import run_batch
+    from scanner.fleet.sites import load_sites
+
+    say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
+    if no_history and "new" in fail_on:
+        raise click.UsageError("--fail-on new compares with the history: drop --no-history")
+    defaults = given_options(options)
+    try:
+        job_list = load_sites(sites, defaults)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    out = Path(out_dir) if out_dir else Path(sites).with_name(Path(sites).stem + "-results")
+
+    def record(outcome: dict[str, Any]) -> None:
+        if no_history or not outcome.get("result_file"):
+            return
+        from scanner.fleet import history
+
+        scan_id = history.record(load_result(outcome["result_file"]), db, source="batch")
+        outcome["history_id"] = scan_id
+
+    try:
+        summary = run_batch(
+            job_list,
+            out,
+            concurrency=jobs,
+            progress=say,
+            site_timeout=site_timeout,
+            on_done=record,
+        )
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: run the same command again to resume ({out})", err=True)
+        sys.exit(130)
+    reasons = _fail_on_reasons(summary, fail_on, db) if fail_on else []
+    summary["fail_on"] = reasons
+    _echo_json(summary, output)
+    say(
+        f"done: {summary['ok'] + summary['page_errors']} scanned, {summary['failed']} failed, "
+        f"{summary['skipped']} skipped, in {summary['seconds']} s; results in {out}"
+    )
+    for failure in summary["failures"]:
+        say(f"  failed: {failure['url']}: {failure['reason']}")
+    for reason in reasons:
+        say(f"  fail-on: {reason}")
+    if reasons:
+        sys.exit(1)
+    if summary["failed"]:
+        sys.exit(EXIT_SITES_FAILED)
+
+
+def _fail_on_reasons(summary: dict[str, Any], levels: tuple[str, ...], db: str | None) -> list:
+    from scanner.analyse.diff import fail_on
+    from scanner.fleet import history
+
+    reasons: list[str] = []
+    for outcome in summary["outcomes"]:
+        if not outcome.get("result_file"):
+            continue
+        result = load_result(outcome["result_file"])
+        old = history.previous(result, db) if "new" in levels else None
+        reasons += fail_on(result, levels, old)
+    return reasons
+
+
+# -- history ---------------------------------------------------------------------------------

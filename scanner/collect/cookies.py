@@ -1,0 +1,147 @@
+"""Cookie parsing and merging: ``Set-Cookie`` headers, ``document.cookie`` writes, the jar.
+
+Pure functions, no browser: ``observe`` feeds them what Playwright reports.
+
+Example::
+
+    >>> c = parse_set_cookie("sid=1; Max-Age=86400; Domain=.example.com; Secure", "www.example.com")
+    >>> (c.name, c.domain, c.lifetime_days, c.secure)
+    ('sid', 'example.com', 1.0, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+from scanner.collect.parties import normalize_domain
+
+
+@dataclass
+class RawCookie:
+    """A cookie as one source saw it, before merging (mutable, internal)."""
+
+    name: str
+    domain: str
+    path: str = "/"
+    value: str = ""
+    expires: float | None = None  # epoch seconds; None = session
+    secure: bool = False
+    http_only: bool = False
+    same_site: str | None = None
+    partition_key: str | None = None
+    host_only: bool = True
+    sources: set[str] = field(default_factory=set)
+    set_by: str | None = None
+    time_ms: float | None = None
+    deleted: bool = False
+    requested_days: float | None = None  # what the site asked for, when the browser capped it
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.name, self.domain, self.path)
+
+    @property
+    def lifetime_days(self) -> float | None:
+        if self.expires is None:
+            return None
+        return round(max(0.0, self.expires - time.time()) / 86400, 2)
+
+
+def value_digest(value: str) -> str:
+    """First 16 hex digits of the SHA-256 of a cookie value (values themselves are not kept)."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _parse_expires(text: str) -> float | None:
+    try:
+        return parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _default_path(request_path: str) -> str:
+    if not request_path.startswith("/") or request_path.count("/") <= 1:
+        return "/"
+    return request_path[: request_path.rfind("/")]
+
+
+def parse_set_cookie(header: str, host: str, request_path: str = "/") -> RawCookie | None:
+    """Parse one ``Set-Cookie`` value (or a ``document.cookie`` assignment) for ``host``.
+
+    Returns ``None`` for a line without a name=value pair.
+    """
+    parts = header.split(";")
+    name, eq, value = parts[0].partition("=")
+    name, value = name.strip(), value.strip()
+    if not eq:
+        # "Set-Cookie: foo" is a cookie with an empty name and value "foo" (RFC 6265 5.2).
+        name, value = "", name
+    if not name and not value:
+        return None
+    cookie = RawCookie(name=name, domain=normalize_domain(host), value=value)
+    cookie.path = _default_path(request_path)
+    max_age: float | None = None
+    now = time.time()
+    for attribute in parts[1:]:
+        key, _, val = attribute.partition("=")
+        key, val = key.strip().lower(), val.strip()
+        if key == "max-age":
+            try:
+                max_age = float(int(val))
+            except ValueError:
+                continue
+        elif key == "expires" and max_age is None:
+            cookie.expires = _parse_expires(val)
+        elif key == "domain" and val:
+            cookie.domain = normalize_domain(val)
+            cookie.host_only = False
+        elif key == "path" and val.startswith("/"):
+            cookie.path = val
+        elif key == "secure":
+            cookie.secure = True
+        elif key == "httponly":
+            cookie.http_only = True
+        elif key == "samesite":
+            cookie.same_site = val.capitalize() if val else None
+        elif key == "partitioned":
+            cookie.partition_key = "partitioned"
+    if max_age is not None:
+        cookie.expires = now + max_age
+    if cookie.expires is not None and cookie.expires <= now:
+        cookie.deleted = True
+    return cookie
+
+
+def from_jar(entry: dict) -> RawCookie:
+    """A ``context.cookies()`` entry as a ``RawCookie`` (source ``jar``)."""
+    expires = entry.get("expires", -1)
+    partition = entry.get("partitionKey")
+    return RawCookie(
+        name=entry.get("name", ""),
+        domain=normalize_domain(entry.get("domain", "")),
+        path=entry.get("path", "/") or "/",
+        value=entry.get("value", ""),
+        expires=None if expires is None or expires < 0 else float(expires),
+        secure=bool(entry.get("secure")),
+        http_only=bool(entry.get("httpOnly")),
+        same_site=entry.get("sameSite"),
+        partition_key=str(partition) if partition else None,
+        host_only=not str(entry.get("domain", "")).startswith("."),
+        sources={"jar"},
+    )
+
+
+def merge(seen: RawCookie, jar: RawCookie | None) -> RawCookie:
+    """Combine a wire/JS sighting with the jar's entry: the jar is authoritative on attributes."""
+    if jar is None:
+        return seen
+    merged = RawCookie(**{**jar.__dict__, "sources": set(seen.sources) | {"jar"}})
+    merged.set_by = seen.set_by
+    merged.time_ms = seen.time_ms
+    asked = seen.lifetime_days
+    if asked is not None and merged.lifetime_days is not None and asked - merged.lifetime_days > 1:
+        merged.requested_days = asked  # e.g. Chromium caps every cookie at 400 days
+    return merged

@@ -1,0 +1,193 @@
+"""Which pages to visit: URL normalisation, scope, traps, sitemaps. Pure, no browser.
+
+Example::
+
+    >>> normalize_url("HTTPS://www.Example.com:443/a/?utm_source=x&b=2&a=1#top")
+    'https://www.example.com/a?a=1&b=2'
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from scanner.collect.parties import FirstParty
+from scanner.errors import ConfigError
+
+# Query parameters that identify a campaign or a session, not a page.
+DROPPED_PARAMS = re.compile(
+    r"^(utm_[a-z_]+|gclid|gbraid|wbraid|dclid|fbclid|msclkid|twclid|ttclid|yclid|mc_cid|mc_eid|"
+    r"_ga|_gl|_hsenc|_hsmi|hsctatracking|mkt_tok|igshid|ref_src|"
+    r"jsessionid|phpsessid|sid|sessionid|session_id|aspsessionid\w*|cfid|cftoken)$",
+    re.I,
+)
+SKIPPED_EXTENSIONS = re.compile(
+    r"\.(pdf|zip|gz|tgz|rar|7z|exe|dmg|msi|iso|jpg|jpeg|png|gif|webp|svg|ico|mp3|mp4|mov|avi|"
+    r"webm|woff2?|ttf|css|js|json|xml|docx?|xlsx?|pptx?|csv)$",
+    re.I,
+)
+_VARIABLE_SEGMENT = re.compile(r"^(\d+|[0-9a-f]{8,}|[0-9a-f-]{36}|\d{4}-\d{2}(-\d{2})?)$", re.I)
+
+
+def check_start_url(url: str) -> str:
+    """Validate a start URL; raise ``ConfigError`` with a one-line reason."""
+    text = (url or "").strip()
+    if not text:
+        raise ConfigError("no URL given")
+    if "://" not in text and not text.lower().startswith(("javascript:", "data:", "file:")):
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ConfigError(
+            f"unsupported URL scheme {parts.scheme + ':'!r}; only http:// and https:// sites "
+            "can be scanned"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"invalid port in URL {text!r}") from None
+    host = parts.hostname or ""
+    if not host or not re.fullmatch(r"[a-z0-9.\-\[\]:_]+", host) or ".." in host:
+        raise ConfigError(f"invalid URL {text!r}: no valid host name")
+    del port
+    clean = parts._replace(scheme=parts.scheme.lower(), fragment="", path=parts.path or "/")
+    return urlunsplit(clean)
+
+
+def normalize_url(url: str) -> str:
+    """Canonical form used to de-duplicate pages (not to navigate: we load what the link says).
+
+    Lower-cases scheme and host, drops the fragment, default ports, tracking and session
+    parameters and a trailing slash (except the root), and sorts the query.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    path = re.sub(r";jsessionid=[^/?]*", "", path, flags=re.I)
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not DROPPED_PARAMS.match(k)
+    ]
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
+
+
+def url_pattern(url: str) -> str:
+    """The *shape* of a URL: numbers, ids and dates become ``*``, query values are dropped.
+
+    ``/events/2024/01?page=3`` and ``/events/2025/07?page=9`` share the pattern
+    ``host/events/*/*?page``; the crawler caps pages per pattern to escape calendars.
+    """
+    parts = urlsplit(url)
+    segments = ["*" if _VARIABLE_SEGMENT.match(s) else s for s in parts.path.split("/")]
+    keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return f"{parts.hostname}{'/'.join(segments)}" + (f"?{'&'.join(keys)}" if keys else "")
+
+
+def extract_sitemap_urls(xml: str, limit: int = 5000) -> tuple[list[str], list[str]]:
+    """``(page URLs, nested sitemap URLs)`` from a sitemap or sitemap index.
+
+    Parsed with a regular expression, never an XML parser: the document is untrusted.
+    """
+    locs = [m.strip() for m in re.findall(r"<loc>\s*([^<\s]+)\s*</loc>", xml, re.I)][:limit]
+    locs = [loc.replace("&amp;", "&") for loc in locs]
+    if re.search(r"<sitemapindex", xml, re.I):
+        return [], locs
+    return locs, []
+
+
+def sitemaps_from_robots(text: str) -> list[str]:
+    """The ``Sitemap:`` lines of a robots.txt."""
+    return re.findall(r"(?im)^\s*sitemap:\s*(\S+)\s*$", text)
+
+
+@dataclass
+class Frontier:
+    """Breadth-first queue of same-site pages with limits. Not thread-safe (asyncio only).
+
+    Example::
+
+        f = Frontier(FirstParty("www.example.com"), max_pages=10, max_depth=2)
+        f.add("https://www.example.com/", 0)
+        f.pop()    # ('https://www.example.com/', 0)
+    """
+
+    first_party: FirstParty
+    max_pages: int
+    max_depth: int
+    max_per_pattern: int = 5
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    queue: list[tuple[str, int]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    patterns: Counter[str] = field(default_factory=Counter)
+    accepted: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        try:
+            self._include = [re.compile(p) for p in self.include]
+            self._exclude = [re.compile(p) for p in self.exclude]
+        except re.error as exc:
+            raise ConfigError(f"invalid include/exclude pattern: {exc}") from None
+
+    def in_scope(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        return self.first_party.is_first_party(parts.hostname)
+
+    def add(self, url: str, depth: int) -> bool:
+        """Queue ``url`` if it is new, in scope and within every limit."""
+        if depth > self.max_depth or self.accepted >= self.max_pages:
+            return False
+        try:
+            key = normalize_url(url)
+        except ValueError:
+            return False
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        reason = self._reject_reason(url, key)
+        if reason:
+            self.skipped[reason] += 1
+            return False
+        pattern = url_pattern(key)
+        if self.patterns[pattern] >= self.max_per_pattern:
+            self.skipped["pattern cap"] += 1
+            return False
+        self.patterns[pattern] += 1
+        self.accepted += 1
+        self.queue.append((url.split("#")[0], depth))
+        return True
+
+    def add_all(self, urls: Iterable[str], depth: int) -> int:
+        return sum(self.add(u, depth) for u in urls)
+
+    def _reject_reason(self, url: str, key: str) -> str:
+        if not self.in_scope(key):
+            return "external"
+        if SKIPPED_EXTENSIONS.search(urlsplit(key).path):
+            return "not a page"
+        if self._include and not any(p.search(url) for p in self._include):
+            return "not included"
+        if any(p.search(url) for p in self._exclude):
+            return "excluded"
+        return ""
+
+    def pop(self) -> tuple[str, int] | None:
+        return self.queue.pop(0) if self.queue else None
+
+    def __len__(self) -> int:
+        return len(self.queue)

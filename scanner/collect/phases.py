@@ -1,0 +1,195 @@
+"""Crawl one consent phase in a fresh browser context, ``concurrency`` pages at a time.
+
+``no-interaction`` crawls breadth-first from the start URL (plus the sitemap), following
+same-site links within the limits. The consent phases open the start page alone first, hand it
+to the consent operator the pipeline gives (``scanner.consent``), then revisit the pages the
+first phase found, with that choice kept. Each finished page is written to the journal at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urljoin
+
+from scanner.collect.browser import LaunchedBrowser
+from scanner.collect.crawl import Frontier, extract_sitemap_urls, sitemaps_from_robots
+from scanner.collect.journal import Journal
+from scanner.collect.observe import ContextObserver, PageRecorder
+from scanner.collect.parties import FirstParty
+from scanner.collect.visit import OnLoaded, PhaseScope, visit_page
+from scanner.config import ScanConfig
+from scanner.model import ConsentAction, Phase, PhaseResult, Visit
+
+Progress = Callable[[str], None]
+#: Operates the banner of a consent phase on its start page: (page, phase, recorder) -> action.
+ConsentOperator = Callable[[Any, Phase, PageRecorder], Awaitable[ConsentAction]]
+
+
+def default_concurrency() -> int:
+    """Pages in flight per phase: two per core, at least 2, at most 8."""
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
+class PhaseRunner:
+    """One phase: a fresh context, a frontier (or a fixed page list), N workers.
+
+    The workers run in an ``asyncio.TaskGroup``: when one fails (the journal cannot be
+    written, the progress callback raises), the others are cancelled and the error reaches the
+    caller; the pages already finished are in the journal. Page failures are no such error:
+    ``visit_page`` records them on the visit.
+    """
+
+    def __init__(
+        self,
+        browser: LaunchedBrowser,
+        config: ScanConfig,
+        first_party: FirstParty,
+        phase: Phase,
+        journal: Journal | None,
+        progress: Progress,
+        consent: ConsentOperator | None = None,
+    ) -> None:
+        self.browser, self.config, self.first_party = browser, config, first_party
+        self.phase, self.journal, self.progress = phase, journal, progress
+        self.operate_consent = consent
+        self.frontier = Frontier(
+            first_party,
+            max_pages=config.max_pages,
+            max_depth=config.max_depth,
+            max_per_pattern=config.max_pages_per_pattern,
+            include=config.include,
+            exclude=config.exclude,
+        )
+        self.visits: list[tuple[int, Visit]] = []
+        self.order: dict[str, int] = {}
+        self.consent: ConsentAction | None = None
+        self.holding = False
+        self.deadline = time.monotonic() + config.time_budget if config.time_budget else None
+
+    async def new_context(self) -> Any:
+        return await self.browser.new_context(
+            user_agent=self.config.user_agent,
+            ignore_https_errors=self.config.ignore_https_errors,
+            accept_downloads=False,
+            viewport={"width": 1366, "height": 768},
+        )
+
+    async def run(self, pages: list[tuple[str, int]] | None) -> PhaseResult:
+        context = await self.new_context()
+        observer = ContextObserver()
+        await observer.attach(context)
+        scope = PhaseScope(context, observer, self.config, self.first_party, self.phase)
+        queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        try:
+            follow = pages is None
+            self.frontier.add(self.config.url, 0)
+            if self.phase != "no-interaction":
+                # The start page alone first: the banner is operated there, so that every
+                # other page of a consent phase loads after the choice.
+                self._drain(queue)
+                self.holding = True  # links found there wait for the other workers
+                await self._work(scope, queue, follow, workers=1)
+                self.holding = False
+            if pages is None:
+                if self.config.use_sitemap:
+                    await self._add_sitemap_pages()
+            else:
+                self.frontier.queue.extend(p for p in pages if p[0] != self.config.url)
+            self._drain(queue)
+            workers = self.config.concurrency or default_concurrency()
+            await self._work(scope, queue, follow, workers)
+        finally:
+            await context.close()
+        visits = tuple(v for _, v in sorted(self.visits, key=lambda item: item[0]))
+        return PhaseResult(phase=self.phase, visits=visits, consent=self.consent)
+
+    async def _work(
+        self, scope: PhaseScope, queue: asyncio.Queue[tuple[str, int]], follow: bool, workers: int
+    ) -> None:
+        """Run ``workers`` page workers until the queue is empty and every page is done.
+
+        A worker that raises cancels this body and its siblings (TaskGroup), so a failure
+        ends the phase with that error instead of leaving ``queue.join()`` waiting forever.
+        """
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self._worker(scope, queue, follow)) for _ in range(workers)]
+            await queue.join()
+            for task in tasks:
+                task.cancel()
+
+    def _drain(self, queue: asyncio.Queue[tuple[str, int]]) -> None:
+        while (item := self.frontier.pop()) is not None:
+            self.order.setdefault(item[0], len(self.order))
+            queue.put_nowait(item)
+
+    async def _worker(
+        self, scope: PhaseScope, queue: asyncio.Queue[tuple[str, int]], follow: bool
+    ) -> None:
+        while True:
+            url, depth = await queue.get()
+            try:
+                if self.deadline and time.monotonic() > self.deadline:
+                    continue  # over the time budget: leave the rest unvisited
+                hook = self._consent_hook() if url == self.config.url else None
+                visit, links = await visit_page(scope, url, depth, hook)
+                self.visits.append((self.order.get(url, len(self.order)), visit))
+                if self.journal:
+                    self.journal.visit(visit)
+                if follow:
+                    self.frontier.add_all(links, depth + 1)
+                    if not self.holding:
+                        self._drain(queue)
+                self._report(visit)
+            finally:
+                queue.task_done()
+
+    def _consent_hook(self) -> OnLoaded | None:
+        operate, phase = self.operate_consent, self.phase
+        if phase == "no-interaction" or operate is None:
+            return None
+
+        async def on_loaded(page: Any, recorder: PageRecorder) -> None:
+            self.consent = await operate(page, phase, recorder)
+
+        return on_loaded
+
+    def _report(self, visit: Visit) -> None:
+        errors = f", {len(visit.errors)} error(s): {visit.errors[0].kind}" if visit.errors else ""
+        self.progress(
+            f"[{self.phase}] {len(self.visits)} of {len(self.order)} found: {visit.url} — "
+            f"{len(visit.requests)} requests, {len(visit.cookies)} cookies{errors}"
+        )
+
+    async def _add_sitemap_pages(self) -> None:
+        """Queue pages listed in robots.txt ``Sitemap:`` lines and /sitemap.xml (depth 1).
+
+        Fetched through the browser (so proxy and host rules apply) in a context of its own,
+        so nothing it sets leaks into the phase's observations.
+        """
+        discovery = await self.new_context()
+        page = await discovery.new_page()
+        try:
+            robots = await _fetch_text(page, urljoin(self.config.url, "/robots.txt"))
+            sitemaps = sitemaps_from_robots(robots) or [urljoin(self.config.url, "/sitemap.xml")]
+            for _ in range(10):  # nested sitemap indexes, bounded
+                if not sitemaps or self.frontier.accepted >= self.config.max_pages:
+                    break
+                pages, nested = extract_sitemap_urls(await _fetch_text(page, sitemaps.pop(0)))
+                self.frontier.add_all(pages, 1)
+                sitemaps.extend(nested)
+        finally:
+            await discovery.close()
+
+
+async def _fetch_text(page: Any, url: str) -> str:
+    try:
+        response = await page.goto(url, wait_until="domcontentloaded", timeout=15000)
+        if response is None or response.status >= 400:
+            return ""
+        return (await response.text())[:5_000_000]
+    except Exception:  # noqa: BLE001 - no sitemap is normal
+        return ""

@@ -1,0 +1,156 @@
+"""The pipeline: collect every phase, then match and judge; one call, ``scan_async``.
+
+``scanner.collect`` crawls each consent phase in a fresh browser context and streams each page
+to the journal; ``scanner.consent`` operates the banner on the start page of a consent phase
+(handed to the collector as an operator, so collection never imports it); ``scanner.analyse``
+ties observations to services and judges them. A failure of the analysis never loses the
+observations: it becomes a warning on the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scanner import __version__
+from scanner.collect.browser import launch
+from scanner.collect.crawl import Frontier, check_start_url
+from scanner.collect.journal import Journal
+from scanner.collect.observe import PageRecorder
+from scanner.collect.parties import FirstParty
+from scanner.collect.phases import ConsentOperator, PhaseRunner
+from scanner.collect.visit import now_iso
+from scanner.config import ScanConfig
+from scanner.errors import ScanError
+from scanner.model import ConsentAction, Phase, PhaseResult, ScanResult
+
+Progress = Callable[[str], None]
+
+
+def run_scan(
+    config: ScanConfig,
+    *,
+    journal: str | Path | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """``scan_async`` for callers without a running event loop (scripts, the CLI)."""
+    return asyncio.run(scan_async(config, journal=journal, progress=progress))
+
+
+async def scan_async(
+    config: ScanConfig,
+    *,
+    journal: str | Path | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Scan ``config.url`` in every phase of ``config.phases`` and return the result.
+
+    ``journal`` names a JSON Lines file that receives every page as soon as it is done.
+    Raises ``ConfigError`` for bad input, ``BrowserNotFound``/``BrowserError`` when Chromium
+    cannot run, and ``ScanError`` when the scan itself broke (the journal keeps the pages
+    finished until then); page failures are recorded on their visits instead.
+    """
+    start = check_start_url(config.url)
+    config = replace(config, url=start)
+    Frontier(FirstParty("x"), 1, 1, include=config.include, exclude=config.exclude)  # validate
+    return analyse(await _collect(config, journal, progress or (lambda _msg: None)))
+
+
+def consent_operator(config: ScanConfig) -> ConsentOperator:
+    """The banner operator of the consent phases, with the scan's consent settings."""
+
+    async def operate(page: Any, phase: Phase, recorder: PageRecorder) -> ConsentAction:
+        from scanner.consent import operate_banner
+
+        return await operate_banner(
+            page,
+            phase,
+            recorder,
+            engines=config.consent_engines,
+            timeout=config.consent_timeout,
+            settle=config.dwell,  # let the site react to the choice before the page's dwell
+            screenshots=config.consent_screenshots,
+        )
+
+    return operate
+
+
+async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) -> ScanResult:
+    first_party = FirstParty(urlsplit(config.url).hostname or "", config.first_party)
+    # The browser-wide user agent too: service workers do not get the per-context override.
+    args = (f"--user-agent={config.user_agent}", *config.browser_args)
+    browser = await launch(config.browser, args=args, proxy=config.proxy)
+    journal = Journal(journal_path) if journal_path else None
+    result = ScanResult(
+        start_url=config.url,
+        first_party=tuple(sorted(first_party.sites | first_party.domains)),
+        tool_version=__version__,
+        browser_version=browser.version,
+        user_agent=config.user_agent,
+        config=config.to_dict(),
+        started_at=now_iso(),
+        finished_at=None,
+        complete=False,
+    )
+    phases: list[PhaseResult] = []
+    operator = consent_operator(config)
+    try:
+        if journal:
+            journal.header(result)
+        pages: list[tuple[str, int]] | None = None
+        for phase in config.phases:
+            runner = PhaseRunner(browser, config, first_party, phase, journal, progress, operator)
+            outcome = await runner.run(pages)
+            phases.append(outcome)
+            if pages is None:
+                pages = [(v.url, v.depth) for v in outcome.visits]
+                if config.consent_max_pages:
+                    pages = pages[: config.consent_max_pages]
+            if journal:
+                journal.phase(outcome)
+        finished = now_iso()
+        if journal:
+            journal.end(finished)
+    except* Exception as group:
+        # A worker error (the journal could not be written, the progress callback raised…):
+        # the scan stops with that reason; the journal keeps every page finished until then.
+        first = _first_error(group)
+        where = f"; the finished pages are kept in {journal.path}" if journal else ""
+        raise ScanError(f"the scan stopped: {_first_line(first)}{where}") from first
+    finally:
+        await browser.close()
+        if journal:
+            journal.close()
+    return replace(result, phases=tuple(phases), finished_at=finished, complete=True)
+
+
+def _first_error(group: BaseExceptionGroup[Exception]) -> Exception:
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error  # type: ignore[return-value]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+
+
+def analyse(result: ScanResult) -> ScanResult:
+    """Match observations to services, then judge. A failure here never loses the visits."""
+    from scanner.analyse.match import match_result
+
+    try:
+        result = match_result(result)
+    except Exception as exc:  # noqa: BLE001 - e.g. an invalid user signature pack
+        return replace(result, warnings=(*result.warnings, f"matching skipped: {exc}"))
+    from scanner.analyse.judge import judge
+
+    try:
+        return replace(result, findings=judge(result))
+    except Exception as exc:  # noqa: BLE001 - a judge bug must not lose the observations
+        return replace(result, warnings=(*result.warnings, f"judging skipped: {exc}"))
