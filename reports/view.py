@@ -2,7 +2,8 @@
 
 The tables, the HTML report and the Markdown summary are all built from these helpers, so the
 formats cannot disagree about which service a cookie belongs to or what fired before consent.
-Only ``scanner.model`` is imported: a saved result renders without the signature database.
+Only ``scanner.model`` and the shared consent rules (``scanner.rules``) are imported: a saved
+result renders without the signature database.
 
 Example::
 
@@ -28,7 +29,9 @@ from scanner.model import (
     ScanResult,
     StorageItem,
     Visit,
+    to_dict,
 )
+from scanner.rules import NEED_WORDS, need_of
 
 UNKNOWN = "unknown"
 
@@ -45,9 +48,6 @@ CATEGORIES: dict[str, str] = {
     "consent": "Consent management",
     UNKNOWN: "Unclassified",
 }
-
-# Categories that normally need prior consent when the signature does not say.
-CONSENT_CATEGORIES = {"analytics", "marketing", "social", "embedded-media"}
 
 PHASE_LABELS: dict[str, str] = {
     "no-interaction": "Before any choice",
@@ -70,7 +70,6 @@ FINDING_LABELS: dict[str, str] = {
 
 # The judge's single summary finding; reports show it as the verdict, not as a finding.
 VERDICT = "verdict"
-_NEED = {"required": "yes", "depends": "depends", "exempt": "no"}
 
 SITE_VERDICTS: dict[str, str] = {
     "violations": "Violations found",
@@ -252,46 +251,31 @@ class ResultView:
         return self.service_name(service_id)
 
     def needs_consent(self, service_id: str | None) -> str:
-        """``yes``, ``depends``, ``no`` or ``unknown``: the judge's verdict when present.
-
-        Without one, the judge's rule (``scanner.analyse.evidence.need_of``) is mirrored:
-        necessary, security and consent services never need it; ``consent_required`` decides
-        otherwise; "depends" or unknown counts for analytics, marketing and social only.
-        """
+        """``yes``, ``depends``, ``no`` or ``unknown``: the judge's verdict when present, else
+        the shared rule (``scanner.rules.need_of``) on the service's facts."""
         if not service_id or service_id == UNKNOWN:
             return "unknown"
         judged = self.service_verdicts().get(service_id, {}).get("consent")
-        if judged in _NEED:
-            return _NEED[judged]
-        category = self.category(service_id)
-        if category in ("necessary", "security", "consent"):
-            return "no"
-        required = self.compliance(service_id).get("consent_required")
-        if required is True:
-            return "yes"
-        if required is False:
-            return "no"
-        return "depends" if category in ("analytics", "marketing", "social") else "no"
+        need = judged if judged in NEED_WORDS else need_of(self.facts(service_id))
+        return NEED_WORDS[need]
 
-    # -- the judge's verdict finding ------------------------------------------------------
+    # -- the judge's verdict ----------------------------------------------------------------
     def verdict_finding(self) -> Finding | None:
         return next((f for f in self.result.findings if f.type == VERDICT), None)
 
     def site_verdict(self) -> dict[str, Any]:
-        """``{"verdict": id, "reasons": [...], ...}`` from the verdict finding, or ``{}``."""
-        f = self.verdict_finding()
-        for e in f.evidence if f else ():
-            if isinstance(e, dict) and e.get("scope") == "site":
-                return e
-        return {}
+        """``{"verdict": id, "reasons": [...], "consent": …, "findings": …}``, or ``{}``."""
+        verdict = self.result.verdict
+        if verdict is None:
+            return {}
+        data = to_dict(verdict)
+        data.pop("services", None)
+        return data
 
     def service_verdicts(self) -> dict[str, dict[str, Any]]:
-        f = self.verdict_finding()
-        out: dict[str, dict[str, Any]] = {}
-        for e in f.evidence if f else ():
-            if isinstance(e, dict) and e.get("scope") == "service" and e.get("service_id"):
-                out[str(e["service_id"])] = e
-        return out
+        """Each service's verdict (``{"consent", "verdict", "issues", "phases", …}``) by id."""
+        verdict = self.result.verdict
+        return {s.service_id: to_dict(s) for s in verdict.services} if verdict else {}
 
     def cookie_purpose(self, service_id: str | None, pattern: str | None, name: str) -> str:
         for spec in as_list(self.facts(service_id).get("cookies")):

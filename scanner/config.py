@@ -1,17 +1,34 @@
-"""``ScanConfig``: every option of a scan and its default, in one place.
+"""``ScanConfig``: every option of a scan, its default and its checks, declared once.
 
-The CLI takes its option defaults from here (``tests/test_docs.py`` checks the two agree).
+The CLI takes its option defaults from here (``tests/test_docs.py`` checks the two agree), and
+every entry point — the CLI, a batch's TOML file, a schedule, the Python API — builds a
+``ScanConfig`` and so gets the same checks with the same messages: a bad value raises
+``ConfigError`` with one line naming the field, e.g. ``max_pages: must be at least 1, got 0``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
+import difflib
+from typing import Annotated, Any, Literal
 
-from scanner.model import PHASES, Phase
+from pydantic import (
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass
 
-CONSENT_ENGINES = ("autoconsent", "heuristic")
+from scanner.errors import ConfigError
+from scanner.model import PHASES, Phase, location
+
+ConsentEngine = Literal["autoconsent", "heuristic"]
+CONSENT_ENGINES: tuple[ConsentEngine, ...] = ("autoconsent", "heuristic")
 
 # A current desktop Chrome on Linux. Playwright's default says "HeadlessChrome", which real
 # consent banners and bot walls react to.
@@ -20,8 +37,14 @@ DEFAULT_USER_AGENT = (
     "Chrome/156.0.0.0 Safari/537.36"
 )
 
+# Numbers a user types: finite (no nan, no inf) and never negative.
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=False)]
+Count = Annotated[StrictInt, Field(ge=0)]
+Positive = Annotated[StrictInt, Field(ge=1)]
+Strings = tuple[StrictStr, ...]
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, config=ConfigDict(use_attribute_docstrings=True, extra="forbid"))
 class ScanConfig:
     """What to scan and how.
 
@@ -30,64 +53,142 @@ class ScanConfig:
         ScanConfig(url="https://www.example.com/", max_pages=20, first_party=("example.net",))
     """
 
-    url: str
-    #: Extra registrable domains that belong to the same owner (sister sites, CDNs).
-    first_party: tuple[str, ...] = ()
-    #: Consent phases to run, each in a fresh browser context.
+    url: StrictStr
+    """The start URL."""
+    first_party: Strings = ()
+    """Extra registrable domains that belong to the same owner (sister sites, CDNs)."""
     phases: tuple[Phase, ...] = PHASES
-    #: How consent phases find the banner, tried in order: ``autoconsent`` (DuckDuckGo's rules
-    #: for known consent platforms) and ``heuristic`` (our multilingual text heuristic).
-    consent_engines: tuple[str, ...] = CONSENT_ENGINES
-    #: Seconds to look for a consent banner on the start page of a consent phase.
-    consent_timeout: float = 6.0
-    #: Keep screenshots of the banner before and after the click (PNG data URIs).
-    consent_screenshots: bool = True
-    #: Pages the consent phases revisit (the first ones the first phase visited); 0 = all.
-    consent_max_pages: int = 0
-    max_pages: int = 20
-    max_depth: int = 3
-    #: Total time budget in seconds for crawling one phase; 0 means no limit.
-    time_budget: float = 600.0
-    #: At most this many pages that share one URL shape (e.g. /events/2024/01 vs /2024/02).
-    max_pages_per_pattern: int = 5
-    #: Regular expressions; a URL must match one include (if any) and no exclude.
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    use_sitemap: bool = True
-    #: Pages open at once per phase; 0 picks a default from the number of cores.
-    concurrency: int = 0
-    #: Seconds to stay on a page after ``load`` (scrolling), so delayed trackers fire.
-    dwell: float = 3.5
-    #: Longest wait in seconds for the network to go quiet after ``load``.
-    idle_timeout: float = 5.0
-    #: Navigation timeout in seconds.
-    page_timeout: float = 30.0
-    #: Chromium executable; empty means autodetect (COOKIESCAN_BROWSER, Playwright, Debian).
-    browser: str = ""
-    proxy: str = ""
-    ignore_https_errors: bool = False
-    user_agent: str = DEFAULT_USER_AGENT
-    browser_args: tuple[str, ...] = ()
-    #: Keep cookie values in the result (they can be personal data); off by default.
-    include_cookie_values: bool = False
-    #: Record which script or document started each request (a DevTools session per page;
-    #: off by default: it costs about 2% of pages/s, see docs/scaling.md).
-    trace_initiators: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    """Consent phases to run, each in a fresh browser context."""
+    consent_engines: tuple[ConsentEngine, ...] = CONSENT_ENGINES
+    """How consent phases find the banner, tried in order: autoconsent (DuckDuckGo's rules for
+    known consent platforms) and heuristic (our multilingual text heuristic)."""
+    consent_timeout: Seconds = 6.0
+    """Seconds to look for a consent banner on the start page of a consent phase."""
+    consent_screenshots: StrictBool = True
+    """Keep screenshots of the banner before and after the click (PNG data URIs)."""
+    consent_max_pages: Count = 0
+    """Pages the consent phases revisit (the first ones the first phase visited); 0 = all."""
+    max_pages: Positive = 20
+    """Pages to visit at most per phase."""
+    max_depth: Count = 3
+    """Links to follow from the start page at most."""
+    time_budget: Seconds = 600.0
+    """Total time budget in seconds for crawling one phase; 0 means no limit."""
+    max_pages_per_pattern: Positive = 5
+    """At most this many pages that share one URL shape (e.g. /events/2024/01 vs /2024/02)."""
+    include: Strings = ()
+    """Regular expressions; a URL must match one include (if any)…"""
+    exclude: Strings = ()
+    """…and no exclude."""
+    use_sitemap: StrictBool = True
+    """Also queue pages from robots.txt and sitemap.xml."""
+    concurrency: Count = 0
+    """Pages open at once per phase; 0 picks a default from the number of cores."""
+    dwell: Seconds = 3.5
+    """Seconds to stay on a page after ``load`` (scrolling), so delayed trackers fire."""
+    idle_timeout: Seconds = 5.0
+    """Longest wait in seconds for the network to go quiet after ``load``."""
+    page_timeout: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 30.0
+    """Navigation timeout in seconds."""
+    browser: StrictStr = ""
+    """Chromium executable; empty means autodetect (COOKIESCAN_BROWSER, Playwright, Debian)."""
+    proxy: StrictStr = ""
+    """Proxy URL, e.g. http://proxy:3128 or socks5://host:1080."""
+    ignore_https_errors: StrictBool = False
+    """Accept invalid certificates (staging sites)."""
+    user_agent: StrictStr = DEFAULT_USER_AGENT
+    """User agent to send."""
+    browser_args: Strings = ()
+    """Extra Chromium command-line flags."""
+    include_cookie_values: StrictBool = False
+    """Keep cookie values in the result (they can be personal data); off by default."""
+    trace_initiators: StrictBool = False
+    """Record which script or document started each request (a DevTools session per page;
+    off by default: it costs about 2% of pages/s, see docs/scaling.md)."""
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Free-form settings for library callers; the scan ignores them."""
 
-    def __post_init__(self) -> None:
-        for phase in self.phases:
-            if phase not in PHASES:
-                raise ValueError(f"unknown phase {phase!r}; choose from {', '.join(PHASES)}")
-        for engine in self.consent_engines:
-            if engine not in CONSENT_ENGINES:
-                raise ValueError(
-                    f"unknown consent engine {engine!r}; choose from {', '.join(CONSENT_ENGINES)}"
-                )
+    @field_validator("phases", "consent_engines")
+    @classmethod
+    def _once_each(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one")
+        twice = sorted({v for v in value if value.count(v) > 1})
+        if twice:
+            raise ValueError(f"{twice[0]!r} is given twice")
+        return value
+
+    @field_validator("user_agent")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(c in value for c in "\r\n\0"):
+            raise ValueError("must be one line (no CR, LF or NUL)")
+        return value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_message(cls, data: Any, handler: Any) -> Any:
+        """Every entry point gets the same one-line ``ConfigError``, never a raw traceback."""
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc)) from None
 
     def to_dict(self) -> dict[str, Any]:
+        """The config as plain JSON (lists for tuples); ``from_dict`` reads it back."""
         data = dataclasses.asdict(self)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanConfig:
+        """A config from ``to_dict()`` output, a TOML table or JSON (lists become tuples)."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"expected a table of options, got {type(data).__name__}")
+        return cls(**data)
+
     def replace(self, **changes: Any) -> ScanConfig:
+        """A copy with ``changes``, checked like a new config."""
         return dataclasses.replace(self, **changes)
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(ScanConfig))
+
+
+def _explain(exc: ValidationError) -> str:
+    item = exc.errors()[0]
+    where, kind = location(item["loc"]), item["type"]
+    field = where.split("[")[0]
+    given = item.get("input")
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        close = difflib.get_close_matches(field, FIELDS, n=1)
+        return f"unknown field {field!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+    if kind in ("missing", "missing_argument"):
+        return f"{field!r} is missing"
+    if kind == "literal_error":
+        label, choices = (
+            ("phase", PHASES) if field == "phases" else ("consent engine", CONSENT_ENGINES)
+        )
+        return f"unknown {label} {given!r}; choose from {', '.join(choices)}"
+    if field in _LISTS:
+        if kind.endswith("_type") or kind.endswith("_parsing"):
+            return f"{field!r} must be a list of strings"
+    if field in _MINIMUM:
+        return f"{field!r} must be a whole number >= {_MINIMUM[field]}, got {given!r}"
+    if kind.startswith(("float_", "greater_than", "finite_")):
+        low = _FLOAT_MINIMUM.get(field, 0.0)
+        return f"{field!r} must be a finite number >= {low:g}, got {given!r}"
+    if kind.startswith("bool_"):
+        return f"{field!r} must be true or false, got {given!r}"
+    if kind.startswith("string_"):
+        return f"{field!r} must be a string, got {given!r}"
+    if kind == "dict_type":
+        return f"{field!r} must be a table"
+    return f"{field!r}: {str(item['msg']).removeprefix('Value error, ')}"
+
+
+_TYPES = {f.name: str(f.type) for f in dataclasses.fields(ScanConfig)}
+_MINIMUM = {
+    name: 1 if tp == "Positive" else 0 for name, tp in _TYPES.items() if tp in ("Positive", "Count")
+}
+_FLOAT_MINIMUM = {"page_timeout": 1.0}
+_LISTS = {name for name, tp in _TYPES.items() if tp.startswith(("Strings", "tuple"))}

@@ -25,7 +25,7 @@ from scanner.collect.parties import FirstParty
 from scanner.collect.phases import ConsentOperator, PhaseRunner
 from scanner.collect.visit import now_iso
 from scanner.config import ScanConfig
-from scanner.errors import ScanError
+from scanner.errors import ScanError, first_line
 from scanner.model import ConsentAction, Phase, PhaseResult, ScanResult
 
 Progress = Callable[[str], None]
@@ -120,7 +120,9 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
         # the scan stops with that reason; the journal keeps every page finished until then.
         first = _first_error(group)
         where = f"; the finished pages are kept in {journal.path}" if journal else ""
-        raise ScanError(f"the scan stopped: {_first_line(first)}{where}") from first
+        reason = first_line(first, default="")
+        why = f"{type(first).__name__}: {reason}" if reason else type(first).__name__
+        raise ScanError(f"the scan stopped: {why}{where}") from first
     finally:
         await browser.close()
         if journal:
@@ -135,11 +137,6 @@ def _first_error(group: BaseExceptionGroup[Exception]) -> Exception:
     return error  # type: ignore[return-value]
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
-
-
 def analyse(result: ScanResult) -> ScanResult:
     """Match observations to services, then judge. A failure here never loses the visits."""
     from scanner.analyse.match import match_result
@@ -149,8 +146,10 @@ def analyse(result: ScanResult) -> ScanResult:
     except Exception as exc:  # noqa: BLE001 - e.g. an invalid user signature pack
         return replace(result, warnings=(*result.warnings, f"matching skipped: {exc}"))
     from scanner.analyse.judge import judge
+    from scanner.analyse.verdict import verdict_of
 
     try:
-        return replace(result, findings=judge(result))
+        findings = judge(result)
+        return replace(result, findings=findings, verdict=verdict_of(result, findings))
     except Exception as exc:  # noqa: BLE001 - a judge bug must not lose the observations
         return replace(result, warnings=(*result.warnings, f"judging skipped: {exc}"))

@@ -9,7 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from scanner import ScanConfig, scan
-from scanner.analyse.diff import diff_results, fail_on, format_text, new_findings
+from scanner.analyse.diff import (
+    diff_results,
+    fail_on,
+    finding_dict,
+    format_text,
+    new_findings,
+)
 from scanner.cli.history import diff as diff_cmd
 from scanner.demo.localweb import SITES, LocalWeb
 from scanner.model import Cookie, Finding, Match, PhaseResult, Request, ScanResult, Visit
@@ -162,6 +168,21 @@ def test_fail_on_levels_and_new():
     assert fail_on(make_result(), ("high", "new"), old) == []
     with pytest.raises(ValueError):
         fail_on(new, ("sometimes",), old)
+
+
+def test_a_finding_reads_the_same_in_a_diff_and_a_webhook():
+    # scanner.fleet.schedule posts finding_dict() of the new findings to the webhook.
+    old, new = make_result(), make_result(findings=(finding("a", "medium"),))
+    assert finding_dict(new.findings[0]) == {
+        "type": "a",
+        "severity": "medium",
+        "phase": "no-interaction",
+        "service": "ga",
+        "message": "a message",
+        "pages": [URL],
+    }
+    appeared = diff_results(old, new)["phases"]["no-interaction"]["findings"]["appeared"]
+    assert appeared == [finding_dict(new.findings[0])]
 
 
 def test_diff_command_on_files(tmp_path):

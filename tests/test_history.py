@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import sqlite3
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -125,6 +127,22 @@ def test_default_database_lives_in_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert history.db_url() == f"sqlite:///{tmp_path / 'cookiescan' / 'history.sqlite'}"
     assert history.db_url("postgresql://u@h/db") == "postgresql://u@h/db"
-    from scanner.cli import data_dir
+    assert history.db_url(tmp_path / "x" / "h.sqlite") == f"sqlite:///{tmp_path / 'x' / 'h.sqlite'}"
 
-    assert history.data_dir() == data_dir()
+
+def test_data_dir_is_xdg_data_home_else_the_platform_one(tmp_path, monkeypatch):
+    import platformdirs
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert history.data_dir() == tmp_path / "cookiescan"
+    # As before platformdirs: a relative XDG_DATA_HOME is honoured too (platformdirs ignores it).
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/data")
+    assert history.data_dir() == Path("relative/data/cookiescan")
+    monkeypatch.setenv("XDG_DATA_HOME", "")
+    platform = Path(platformdirs.user_data_dir("cookiescan", appauthor=False))
+    assert history.data_dir() == platform
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert history.data_dir() == platform
+    if sys.platform.startswith("linux"):
+        monkeypatch.setenv("HOME", str(tmp_path))
+        assert history.data_dir() == tmp_path / ".local" / "share" / "cookiescan"

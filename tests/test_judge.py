@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from scanner.analyse.evidence import need_of
+from scanner.rules import need_of
 from scanner.analyse.judge import MAX_LIFETIME_DAYS, judge
-from scanner.analyse.verdict import access_limited, verdicts
+from scanner.analyse.verdict import access_limited, verdict_of
 from scanner.model import (
     ConsentAction,
     Cookie,
@@ -103,7 +103,9 @@ def clean_phases(after_reject=()):
     return [
         PhaseResult("no-interaction", (visit(START, "no-interaction"),)),
         PhaseResult(
-            "accept-all", (visit(START, "accept-all", requests=(request(PIXEL),)),), action("a")
+            "accept-all",
+            (visit(START, "accept-all", requests=(request(PIXEL),)),),
+            action("accept-all"),
         ),
         PhaseResult(
             "reject-all",
@@ -129,8 +131,8 @@ def test_gated_site_has_no_finding_and_no_compliance_claim():
     findings = judge(r)
     assert kinds(findings) == set()
     assert site_verdict(findings) == "no-issues-found"
-    services = verdicts(r, list(findings))["services"]
-    assert services["mailjet"]["verdict"] == "waits-for-consent"
+    services = {s.service_id: s for s in verdict_of(r, list(findings)).services}
+    assert services["mailjet"].verdict == "waits-for-consent"
 
 
 def test_tracking_before_consent_keeps_the_evidence():

@@ -246,7 +246,9 @@ def test_incomplete_scan_says_so():
 
 def test_no_verdict_finding_falls_back_to_counts():
     result = dataclasses.replace(
-        demo_result(), findings=tuple(f for f in demo_result().findings if f.type != "verdict")
+        demo_result(),
+        findings=tuple(f for f in demo_result().findings if f.type != "verdict"),
+        verdict=None,
     )
     assert build_context(result)["status"]["headline"] == "Violations found"
     quiet = dataclasses.replace(result, findings=())

@@ -88,6 +88,24 @@ def test_add_rejects_bad_input(tmp_path, args, message):
     assert result.exit_code == 2 and message in result.output, result.output
 
 
+def test_schedule_errors_are_cookiescan_errors_and_value_errors(tmp_path):
+    from scanner import CookiescanError, ScheduleError
+
+    assert sched.ScheduleError is ScheduleError
+    with pytest.raises(CookiescanError, match="invalid cron expression"):
+        sched.add_schedule(URL, cron="0 3 * *", store=tmp_path / "s.sqlite")
+    with pytest.raises(ValueError, match="no schedule"):
+        sched.remove_schedule("nothing", tmp_path / "s.sqlite")
+
+
+def test_the_store_is_named_like_the_history(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert sched.store_url() == f"sqlite:///{tmp_path / 'cookiescan' / 'schedules.sqlite'}"
+    assert sched.store_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    path = tmp_path / "x" / "s.sqlite"
+    assert sched.store_url(path) == history.db_url(path) == f"sqlite:///{path}"
+
+
 def test_one_scheduler_per_store(tmp_path):
     store = str(tmp_path / "s.sqlite")
     stop = threading.Event()

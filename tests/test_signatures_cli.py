@@ -7,7 +7,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from signatures import bench
+from benchmarks import signatures_bench as bench
 from signatures.cli import signatures_cli
 
 SAMPLE = Path(__file__).parent / "fixtures" / "ocd-sample.csv"

@@ -53,15 +53,20 @@ def inventory(result: ScanResult) -> dict[str, dict[str, dict[Any, dict[str, Any
     for finding in result.findings:
         phase_name = finding.phase or "scan"
         items = out.setdefault(phase_name, {k: {} for k in KINDS})
-        items["findings"][finding_key(finding)] = {
-            "type": finding.type,
-            "severity": finding.severity,
-            "phase": finding.phase,
-            "service": (finding.service or {}).get("id"),
-            "message": finding.message,
-            "pages": list(finding.pages),
-        }
+        items["findings"][finding_key(finding)] = finding_dict(finding)
     return out
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as it shows in a diff and a schedule's webhook: its service by id only."""
+    return {
+        "type": finding.type,
+        "severity": finding.severity,
+        "phase": finding.phase,
+        "service": (finding.service or {}).get("id"),
+        "message": finding.message,
+        "pages": list(finding.pages),
+    }
 
 
 def _add_page(entry: dict[str, Any], page: str) -> None:

@@ -1,15 +1,5 @@
-"""What the judge reads: which services need consent, and each match back to what was seen.
-
-``need_of(facts)`` decides whether a service needs consent, from its signature facts:
-
-- ``exempt``: categories ``necessary``, ``security`` and ``consent``, and every service whose
-  ``compliance.consent_required`` is ``false`` (e.g. cookieless audience measurement);
-- ``required``: ``consent_required = true``;
-- ``depends`` (``consent_required = "depends"`` or unknown): a need for ``analytics``,
-  ``marketing`` and ``social`` services (reported with medium severity); ``functional``,
-  ``cdn``, ``embedded-media`` and ``tag-manager`` services count as exempt, because whether
-  they need consent depends on their set-up (a font CDN, a video player in privacy mode, a
-  tag manager that only loads what consent allows), which a scan cannot see.
+"""What the judge reads: which services need consent (``scanner.rules``), and each match back
+to what was seen.
 
 ``Seen`` ties a ``Match`` to the request, cookie or storage key it came from, with its time
 and whether it happened after the visitor's choice.
@@ -21,31 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.model import ConsentAction, Match, ScanResult, Visit
+from scanner.rules import need_of
 
-EXEMPT_CATEGORIES = frozenset({"necessary", "security", "consent"})
-TRACKING_CATEGORIES = frozenset({"analytics", "marketing", "social"})
-
-
-def need_of(facts: dict[str, Any] | None) -> str:
-    """``required``, ``depends`` or ``exempt`` (see the module docstring).
-
-    Example::
-
-        >>> need_of({"category": "analytics", "compliance": {"consent_required": True}})
-        'required'
-        >>> need_of({"category": "cdn", "compliance": {"consent_required": "depends"}})
-        'exempt'
-    """
-    facts = facts or {}
-    category = facts.get("category")
-    if category in EXEMPT_CATEGORIES:
-        return "exempt"
-    required = (facts.get("compliance") or {}).get("consent_required")
-    if required is True:
-        return "required"
-    if required is False:
-        return "exempt"
-    return "depends" if category in TRACKING_CATEGORIES else "exempt"
+__all__ = ["Choice", "Index", "need_of", "service_ref"]
 
 
 def service_ref(result: ScanResult, service_id: str) -> dict[str, Any]:
@@ -110,14 +78,7 @@ class Index:
             if match.kind == "request":
                 r = next((r for r in visit.requests if r.url == match.value), None)
                 if r is not None:
-                    found = {
-                        "url": r.url,
-                        "host": r.host,
-                        "party": r.party,
-                        "time_ms": r.time_ms,
-                        "resource_type": r.resource_type,
-                        "status": r.status,
-                    }
+                    found = r.evidence()
             elif match.kind == "cookie":
                 c = next((c for c in visit.cookies if c.name == match.value), None)
                 if c is not None:

@@ -20,10 +20,21 @@ An unfinished scan (``complete = false``) adds the reason ``incomplete``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from scanner.analyse.evidence import need_of, service_ref
-from scanner.model import Finding, ScanResult, Visit
+from scanner.analyse.evidence import service_ref
+from scanner.model import (
+    Finding,
+    Phase,
+    ScanResult,
+    ServiceVerdict,
+    ServiceVerdictId,
+    SiteVerdictId,
+    Verdict,
+    Visit,
+)
+from scanner.rules import need_of
 
 _BLOCKED_STATUS = frozenset({401, 403, 429, 503})
 _BLOCKED_ERRORS = frozenset({"navigation", "tls", "unreachable", "timeout", "proxy", "crash"})
@@ -70,11 +81,12 @@ def access_limited(result: ScanResult) -> list[str]:
     return []
 
 
-def verdicts(result: ScanResult, findings: list[Finding]) -> dict[str, Any]:
-    """``{"site": {...}, "services": {id: {...}}}`` for ``result`` and its findings."""
+def verdict_of(result: ScanResult, findings: Sequence[Finding]) -> Verdict:
+    """The typed ``Verdict`` of ``result`` given its findings (other than the verdict one)."""
+    findings = [f for f in findings if f.type != "verdict"]
     reject = result.phase("reject-all")
     accept = result.phase("accept-all")
-    consent = {
+    consent: dict[str, str] = {
         p.phase: (p.consent.outcome if p.consent else "not-run")
         for p in (accept, reject)
         if p is not None
@@ -84,6 +96,7 @@ def verdicts(result: ScanResult, findings: list[Finding]) -> dict[str, Any]:
     limited = access_limited(result)
     severities = {f.severity for f in findings}
     reasons: list[str] = []
+    site: SiteVerdictId
     if limited:
         site = "access-limited"
         reasons += limited
@@ -105,17 +118,18 @@ def verdicts(result: ScanResult, findings: list[Finding]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.type] = counts.get(f.type, 0) + 1
-    services: dict[str, dict[str, Any]] = {}
     flagged: dict[str, set[str]] = {}
     for f in findings:
         if f.service and f.type in ("tracking_before_consent", "tracking_after_reject"):
             flagged.setdefault(f.service["id"], set()).add(f.type)
-    phases_of: dict[str, set[str]] = {}
+    phases_of: dict[str, set[Phase]] = {}
     for m in result.matches:
         phases_of.setdefault(m.service_id, set()).add(m.phase)
+    services = []
     for service_id in sorted(phases_of):
         need = need_of(result.services.get(service_id))
         issues = sorted(flagged.get(service_id, ()))
+        verdict: ServiceVerdictId
         if need == "exempt":
             verdict = "exempt"
         elif "tracking_after_reject" in issues:
@@ -126,38 +140,49 @@ def verdicts(result: ScanResult, findings: list[Finding]) -> dict[str, Any]:
             verdict = "waits-for-consent"
         else:
             verdict = "not-tested"
-        services[service_id] = {
-            **service_ref(result, service_id),
-            "consent": need,
-            "verdict": verdict,
-            "issues": issues,
-            "phases": sorted(phases_of[service_id]),
-        }
-    return {
-        "site": {"verdict": site, "reasons": reasons, "consent": consent, "findings": counts},
-        "services": services,
-    }
+        ref = service_ref(result, service_id)
+        services.append(
+            ServiceVerdict(
+                service_id=service_id,
+                name=ref["name"],
+                category=ref["category"],
+                consent=need,
+                verdict=verdict,
+                issues=tuple(issues),
+                phases=tuple(sorted(phases_of[service_id])),
+            )
+        )
+    message = SITE_MESSAGES[site] + (f" ({'; '.join(reasons)})" if reasons else "")
+    return Verdict(
+        verdict=site,
+        message=message,
+        reasons=tuple(reasons),
+        consent=consent,
+        findings=counts,
+        services=tuple(services),
+    )
 
 
-def verdict_finding(result: ScanResult, findings: list[Finding]) -> Finding:
-    """The single ``verdict`` finding: site verdict first, then one item per service."""
-    v = verdicts(result, findings)
-    evidence: list[dict[str, Any]] = [{"kind": "verdict", "scope": "site", **v["site"]}]
-    for service_id, item in v["services"].items():
+def verdict_finding(result: ScanResult, findings: Sequence[Finding]) -> Finding:
+    """The single ``verdict`` finding (the typed verdict, as evidence items for older readers):
+    site verdict first, then one item per service."""
+    v = verdict_of(result, findings)
+    site = {"verdict": v.verdict, "reasons": list(v.reasons), "consent": v.consent}
+    evidence: list[dict[str, Any]] = [
+        {"kind": "verdict", "scope": "site", **site, "findings": v.findings}
+    ]
+    for s in v.services:
         evidence.append(
             {
                 "kind": "verdict",
                 "scope": "service",
-                "service_id": service_id,
-                "name": item["name"],
-                "category": item["category"],
-                "consent": item["consent"],
-                "verdict": item["verdict"],
-                "issues": item["issues"],
-                "phases": item["phases"],
+                "service_id": s.service_id,
+                "name": s.name,
+                "category": s.category,
+                "consent": s.consent,
+                "verdict": s.verdict,
+                "issues": list(s.issues),
+                "phases": list(s.phases),
             }
         )
-    message = SITE_MESSAGES[v["site"]["verdict"]]
-    if v["site"]["reasons"]:
-        message += " (" + "; ".join(v["site"]["reasons"]) + ")"
-    return Finding("verdict", "info", None, None, (result.start_url,), tuple(evidence), message)
+    return Finding("verdict", "info", None, None, (result.start_url,), tuple(evidence), v.message)

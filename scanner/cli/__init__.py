@@ -18,22 +18,23 @@ from typing import Any
 import click
 
 from scanner import __version__
-from scanner.cli.common import db_option, load_result, output_options, write_output
+from scanner.cli.common import (
+    db_option,
+    fail_on_option,
+    fail_on_reasons,
+    load_result,
+    output_options,
+    write_output,
+)
 from scanner.cli.options import scan_config_options
 from scanner.config import ScanConfig
-from scanner.errors import BrowserError, BrowserNotFound, ConfigError
+from scanner.errors import BrowserError, BrowserNotFound, ConfigError, ScanError
 from scanner.model import ScanResult
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_PAGE_ERRORS, EXIT_BROWSER, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
 
 
 DEMO_URL = "https://www.example.com/"
-
-
-def data_dir() -> Path:
-    """Where cookiescan keeps journals and user data (``$XDG_DATA_HOME/cookiescan``)."""
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "cookiescan"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,13 +46,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("url", required=False)
 @scan_config_options()
-@click.option(
-    "--fail-on",
-    type=click.Choice(["high", "medium", "new"]),
-    multiple=True,
-    help="Exit with 1 when there are findings this severe, or new since the site's previous "
-    "scan in the history (repeatable).",
-)
+@fail_on_option
 @db_option
 @click.option("--no-history", is_flag=True, help="Do not record this scan in the history.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
@@ -83,7 +78,7 @@ def scan(
     echo = (lambda _msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
     try:
         config = ScanConfig(url=url or DEMO_URL, **options)
-    except (ValueError, TypeError) as exc:
+    except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     result = _run(config, demo=url is None, output=output, echo=echo)
     write_output(result, fmt, output, config.include_cookie_values)
@@ -95,11 +90,7 @@ def scan(
     if not no_history and url is not None:
         _record(result, db, echo)
     if fail_on:
-        from scanner.analyse.diff import fail_on as fail_on_reasons
-        from scanner.fleet import history
-
-        previous = history.previous(result, db) if "new" in fail_on and not no_history else None
-        reasons = fail_on_reasons(result, fail_on, previous)
+        reasons = fail_on_reasons(result, fail_on, db, use_history=not no_history)
         for reason in reasons:
             echo(f"fail-on: {reason}")
         if reasons:
@@ -128,6 +119,8 @@ def _run(
     if output:
         journal = Path(output + ".partial.jsonl")
     else:
+        from scanner.fleet.history import data_dir
+
         data_dir().mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="scan-", suffix=".partial.jsonl", dir=data_dir())
         os.close(fd)
@@ -153,6 +146,9 @@ def _run(
         journal.unlink(missing_ok=True)
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BROWSER)
+    except ScanError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_PAGE_ERRORS)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: the pages already scanned are in {journal}", err=True)
         sys.exit(EXIT_INTERRUPTED)

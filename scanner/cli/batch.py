@@ -1,5 +1,6 @@
-"""Commands for many scans over time: ``batch``, ``history``, ``diff`` (``schedule`` lives in
-``cli_schedule``). Attached to the main CLI by ``scanner.cli``.
+"""``cookiescan batch``: scan many sites (``scanner.fleet.batch``); ``history`` and ``diff``
+live in ``scanner.cli.history``, ``schedule`` in ``scanner.cli.schedule``. Attached to the main
+CLI by ``scanner.cli``.
 
 Exit codes of ``batch``: 0 every site scanned; 1 ``--fail-on`` matched a finding; 2 bad input
 (the sites file, an option); 3 one or more sites failed (the summary says why); 130
@@ -8,26 +9,17 @@ interrupted (run the same command again to resume).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from scanner.cli.common import db_option, load_result
+from scanner.cli.common import db_option, echo_json, fail_on_option, fail_on_reasons, load_result
 from scanner.cli.options import given_options, scan_config_options
 from scanner.errors import ConfigError
 
 EXIT_SITES_FAILED = 3
-
-
-def _echo_json(data: Any, output: str | None) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
 
 
 @click.command()
@@ -52,13 +44,7 @@ def _echo_json(data: Any, output: str | None) -> None:
     metavar="SECONDS",
     help="Kill a site's scan after this long (default: time budget x phases + 300).",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["high", "medium", "new"]),
-    multiple=True,
-    help="Exit with 1 when a site has findings this severe, or new since its "
-    "previous scan in the history (repeatable).",
-)
+@fail_on_option
 @db_option
 @click.option("--no-history", is_flag=True, help="Do not record the scans in the history.")
 @scan_config_options(given_only=True)
@@ -130,7 +116,7 @@ def batch(
         sys.exit(130)
     reasons = _fail_on_reasons(summary, fail_on, db) if fail_on else []
     summary["fail_on"] = reasons
-    _echo_json(summary, output)
+    echo_json(summary, output)
     say(
         f"done: {summary['ok'] + summary['page_errors']} scanned, {summary['failed']} failed, "
         f"{summary['skipped']} skipped, in {summary['seconds']} s; results in {out}"
@@ -146,17 +132,9 @@ def batch(
 
 
 def _fail_on_reasons(summary: dict[str, Any], levels: tuple[str, ...], db: str | None) -> list:
-    from scanner.analyse.diff import fail_on
-    from scanner.fleet import history
-
+    """``fail_on_reasons`` of every site that has a result, in the summary's order."""
     reasons: list[str] = []
     for outcome in summary["outcomes"]:
-        if not outcome.get("result_file"):
-            continue
-        result = load_result(outcome["result_file"])
-        old = history.previous(result, db) if "new" in levels else None
-        reasons += fail_on(result, levels, old)
+        if outcome.get("result_file"):
+            reasons += fail_on_reasons(load_result(outcome["result_file"]), levels, db)
     return reasons
-
-
-# -- history ---------------------------------------------------------------------------------

@@ -3,20 +3,45 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
+from scanner.analyse.diff import FAIL_ON, fail_on
 from scanner.collect.journal import load_journal
 from scanner.model import ScanResult
 
 db_option = click.option(
     "--db",
     metavar="PATH|URL",
-    help="History database: a SQLite file or a SQLAlchemy URL "
-    "(default: $XDG_DATA_HOME/cookiescan/history.sqlite).",
+    help="History database: a SQLite file or a SQLAlchemy URL (default: history.sqlite in the "
+    "data dir, $XDG_DATA_HOME/cookiescan or the platform's).",
 )
+
+fail_on_option = click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    multiple=True,
+    help="Exit with 1 when a site has findings this severe, or new since its "
+    "previous scan in the history (repeatable).",
+)
+
+
+def fail_on_reasons(
+    result: ScanResult, levels: tuple[str, ...], db: str | None, *, use_history: bool = True
+) -> list[str]:
+    """Why ``--fail-on LEVEL...`` fails ``result`` (``scanner.analyse.diff.fail_on``).
+
+    ``new`` compares with the site's previous scan in the history ``db``; without
+    ``use_history``, every finding is new.
+    """
+    from scanner.fleet import history
+
+    old = history.previous(result, db) if use_history and "new" in levels else None
+    return fail_on(result, levels, old)
 
 
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -87,3 +112,12 @@ def load_result(path: str) -> ScanResult:
         raise click.BadParameter(str(exc)) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise click.BadParameter(f"{path}: not a readable cookiescan result ({exc})") from None
+
+
+def echo_json(data: Any, output: str | None) -> None:
+    """``data`` as indented JSON, to ``output`` (stdout when None)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)

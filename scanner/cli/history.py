@@ -1,6 +1,7 @@
 """Commands over the scan history: ``history list|show|export`` and ``diff``.
 
-Attached to the main CLI by ``scanner.cli``; share their options with ``cli_batch``.
+Attached to the main CLI by ``scanner.cli``; their options are shared with the other commands
+through ``scanner.cli.common``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from typing import Any
 
 import click
 
-from scanner.cli.batch import _echo_json
-from scanner.cli.common import db_option, load_result, output_options, write_output
+from scanner.cli.common import db_option, echo_json, load_result, output_options, write_output
 
 
 @click.group()
@@ -68,7 +68,7 @@ def history_list(site: str | None, limit: int | None, fmt: str, db: str | None) 
 
     rows = store.list_scans(db, site=site, limit=limit)
     if fmt == "json":
-        _echo_json(rows, None)
+        echo_json(rows, None)
     elif fmt == "csv":
         click.echo(_csv(rows, [c.name for c in store.SUMMARY_COLUMNS]), nl=False)
     else:
@@ -249,7 +249,7 @@ def diff(
     if fmt in ("html", "md"):
         _write_report(b, fmt, output, changes)
     elif fmt == "json":
-        _echo_json(changes, output)
+        echo_json(changes, output)
     elif output:
         Path(output).write_text(format_text(changes), encoding="utf-8")
     else:

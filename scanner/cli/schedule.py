@@ -18,8 +18,8 @@ from scanner.cli.options import given_options, scan_config_options
 store_option = click.option(
     "--store",
     metavar="PATH|URL",
-    help="Schedule store: a SQLite file or a SQLAlchemy URL "
-    "(default: $XDG_DATA_HOME/cookiescan/schedules.sqlite).",
+    help="Schedule store: a SQLite file or a SQLAlchemy URL (default: schedules.sqlite in the "
+    "data dir, $XDG_DATA_HOME/cookiescan or the platform's).",
 )
 
 

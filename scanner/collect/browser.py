@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import BrowserError, BrowserNotFound
+from scanner.errors import BrowserError, BrowserNotFound, first_line
 
 INSTALL_HINT = (
     "install one with: sudo apt-get install -y chromium-headless-shell "
@@ -210,6 +210,7 @@ async def launch(
         browser = await pw.chromium.launch(**options)
     except PlaywrightError as exc:
         await pw.stop()
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        raise BrowserError(f"could not start {path}: {first_line}") from None
+        raise BrowserError(
+            f"could not start {path}: {first_line(exc, default=repr(exc))}"
+        ) from None
     return LaunchedBrowser(pw, browser, path, browser.version)

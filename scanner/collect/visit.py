@@ -19,6 +19,7 @@ from scanner.collect.observe import ContextObserver, PageRecorder
 from scanner.collect.page_scripts import STORAGE_JS
 from scanner.collect.parties import FirstParty
 from scanner.config import ScanConfig
+from scanner.errors import first_line
 from scanner.model import Phase, Visit
 
 # Everything read from the main frame after the dwell, in one round trip.
@@ -59,11 +60,6 @@ def classify_error(message: str) -> str:
         if needle in message:
             return kind
     return "navigation"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def now_iso() -> str:
@@ -133,7 +129,7 @@ async def visit_page(
             recorder.on_storage(origin, items)
         await observer.read_storage(page, recorder, include_main=False)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, the crawl goes on
-        message = _first_line(exc)
+        message = first_line(exc)
         if "Download is starting" not in message or not any(
             e.kind == "download" for e in recorder.errors
         ):
@@ -143,7 +139,7 @@ async def visit_page(
             await observer.settle()
             await observer.snapshot_jar(context, recorder)
         except Exception as exc:  # noqa: BLE001
-            recorder.error("internal", f"could not read cookies: {_first_line(exc)}")
+            recorder.error("internal", f"could not read cookies: {first_line(exc)}")
         observer.recorders.pop(page, None)
         # A dialog dismissed or a popup closed in the background may fail (the page is going
         # away); what matters is that nothing is left running after the page.
@@ -165,7 +161,7 @@ async def _trace(context: Any, page: Any, recorder: PageRecorder) -> InitiatorTr
     try:
         await trace.attach(context, page)
     except Exception as exc:  # noqa: BLE001
-        recorder.error("internal", f"no initiators on this page: {_first_line(exc)}")
+        recorder.error("internal", f"no initiators on this page: {first_line(exc)}")
         return None
     return trace
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from scanner.errors import first_line
+
 BINDING = "autoconsentSendMessage"
 
 CONFIG: dict[str, Any] = {
@@ -159,7 +161,7 @@ class Session:
             elif kind == "autoconsentError":
                 self.errors.append(json.dumps(msg.get("details"))[:300])
         except Exception as exc:  # noqa: BLE001 - frames come and go
-            self.errors.append(f"{kind}: {str(exc).splitlines()[0] if str(exc) else exc}")
+            self.errors.append(f"{kind}: {first_line(exc, default='')}")
 
     def gave_up(self) -> bool:
         """True when autoconsent finished looking in every frame without finding a rule."""

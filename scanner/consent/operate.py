@@ -3,10 +3,10 @@
 Two engines, tried in order (``engines``):
 
 1. ``autoconsent`` — DuckDuckGo's rules for ~1000 known consent platforms
-   (``consent_autoconsent``);
+   (``scanner.consent.autoconsent``);
 2. ``heuristic`` — our own: a visible overlay with cookie wording, buttons read by text in
    eight languages, in open shadow roots and iframes, with a second (settings) layer when the
-   first has no reject button (``consent_heuristic``).
+   first has no reject button (``scanner.consent.heuristic``).
 
 Whatever happens is returned as a ``ConsentAction`` whose ``details`` keep the evidence:
 ``found_by`` (``autoconsent`` or ``heuristic``), ``cmp``, ``banner`` (frame, selector, text,
@@ -28,12 +28,13 @@ from typing import Any
 
 from scanner.collect.observe import PageRecorder
 from scanner.collect.visit import now_iso
+from scanner.config import CONSENT_ENGINES
 from scanner.consent.autoconsent import Session, available, first_selector, rule_steps
 from scanner.consent.heuristic import Banner, find_banner, operate
 from scanner.consent.tcf import read_tcf
+from scanner.errors import first_line
 from scanner.model import ConsentAction
 
-ENGINES = ("autoconsent", "heuristic")
 #: Screenshots wider than this are scaled down; taller ones are cut.
 _SHOT_WIDTH, _SHOT_HEIGHT, _SHOT_MAX_CHARS = 800, 600, 400_000
 
@@ -68,7 +69,7 @@ async def operate_banner(
     action: str,
     recorder: PageRecorder,
     *,
-    engines: tuple[str, ...] = ENGINES,
+    engines: tuple[str, ...] = CONSENT_ENGINES,
     timeout: float = 6.0,
     settle: float = 1.0,
     screenshots: bool = True,
@@ -82,7 +83,7 @@ async def operate_banner(
     try:
         outcome = await _operate(page, action, recorder, engines, timeout, screenshots, details)
     except Exception as exc:  # noqa: BLE001 - the visit must go on; the reason is evidence
-        details["reason"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        details["reason"] = f"{type(exc).__name__}: {first_line(exc, default='')}"
         outcome = {"outcome": "failed"}
     if outcome.get("outcome") == "done" and settle > 0:
         await asyncio.sleep(settle)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scanner.errors import first_line
+
 TCF_JS = """
 () => new Promise((resolve) => {
   if (typeof window.__tcfapi !== "function") { resolve(null); return; }
@@ -53,7 +55,7 @@ async def read_tcf(page: Any) -> dict[str, Any] | None:
     try:
         result = await page.main_frame.evaluate(TCF_JS)
     except Exception as exc:  # noqa: BLE001 - page navigating away, closed...
-        return {"error": str(exc).splitlines()[0][:200] if str(exc) else "evaluate failed"}
+        return {"error": first_line(exc, default="evaluate failed")[:200]}
     return result if isinstance(result, dict) else None
 
 

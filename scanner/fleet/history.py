@@ -1,6 +1,6 @@
 """The scan history: every scan's result, kept in a database, queryable by site and time.
 
-SQLite by default (``$XDG_DATA_HOME/cookiescan/history.sqlite``, or a path); any SQLAlchemy
+SQLite by default (``history.sqlite`` in ``data_dir()``, or a path); any SQLAlchemy
 URL works too (``postgresql+psycopg://…``), so a team can share one database later. The
 schema is versioned in a ``_migrations`` table and upgraded on open.
 
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import platformdirs
 import sqlalchemy as sa
 
 from scanner.model import ScanResult
@@ -89,19 +90,31 @@ MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
 
 
 def data_dir() -> Path:
-    """``$XDG_DATA_HOME/cookiescan`` (as ``scanner.cli.data_dir``; the library must not
-    import the CLI)."""
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "cookiescan"
+    """Where cookiescan keeps its data: the history, schedules, journals of ``scan``.
+
+    ``$XDG_DATA_HOME/cookiescan`` when ``XDG_DATA_HOME`` is set (on every platform, and also
+    a relative path), else the platform's user data dir (``platformdirs``):
+    ``~/.local/share/cookiescan`` on Linux, ``~/Library/Application Support/cookiescan`` on
+    macOS, ``%LOCALAPPDATA%\\cookiescan`` on Windows.
+    """
+    # platformdirs reads XDG_DATA_HOME on Linux too, but ignores a relative path, older
+    # releases ignore it on macOS and Windows never reads it: here it always wins, as before.
+    base = os.environ.get("XDG_DATA_HOME")
+    if base:
+        return Path(base) / "cookiescan"
+    return Path(platformdirs.user_data_dir("cookiescan", appauthor=False))
 
 
 def default_db() -> Path:
-    """``$XDG_DATA_HOME/cookiescan/history.sqlite``."""
+    """``data_dir() / "history.sqlite"``."""
     return data_dir() / "history.sqlite"
 
 
 def db_url(db: str | Path | None = None) -> str:
-    """A SQLAlchemy URL from a path, a URL, or ``None`` (the default database)."""
+    """A SQLAlchemy URL from a path, a URL, or ``None`` (the default database).
+
+    The schedule store (``scanner.fleet.schedule.store_url``) is named the same way.
+    """
     if db is not None and "://" in str(db):
         return str(db)
     path = Path(db) if db is not None else default_db()

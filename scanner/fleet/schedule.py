@@ -38,27 +38,21 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from scanner.errors import (
+    ConfigError,
+    ScheduleError,  # raised here; importable from here as before
+)
 from scanner.fleet.batch import run_batch
+from scanner.fleet.history import data_dir, db_url
 from scanner.fleet.sites import Job, config_from_dict, slug
 
 log = logging.getLogger("cookiescan.schedule")
 JOB_FUNCTION = "scanner.fleet.schedule:run_scheduled_scan"
 
 
-class ScheduleError(ValueError):
-    """A schedule that cannot be added, found or run; the message says why."""
-
-
 def store_url(store: str | Path | None = None) -> str:
     """The job store's SQLAlchemy URL (from a path, a URL, or the default file)."""
-    if store is not None and "://" in str(store):
-        return str(store)
-    if store is None:
-        from scanner.fleet.history import data_dir
-
-        store = data_dir() / "schedules.sqlite"
-    Path(store).parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{store}"
+    return db_url(store if store is not None else data_dir() / "schedules.sqlite")
 
 
 def make_scheduler(store: str | Path | None = None, *, workers: int = 1) -> BackgroundScheduler:
@@ -169,7 +163,7 @@ def add_schedule(
     trigger = parse_trigger(cron, every)
     try:
         config = config_from_dict({**(options or {}), "url": url})
-    except (TypeError, ValueError) as exc:
+    except (ConfigError, TypeError, ValueError) as exc:
         raise ScheduleError(str(exc)) from None
     if webhook and not webhook.startswith(("http://", "https://")):
         raise ScheduleError(f"webhook must be an http(s) URL, not {webhook!r}")
@@ -295,12 +289,12 @@ def _restore_signals(previous: dict[int, Any]) -> None:
 
 def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
     """Scan the schedule's site once: record, compare, log, notify. Returns the run summary."""
-    from scanner.analyse.diff import diff_results, new_findings
+    from scanner.analyse.diff import diff_results, finding_dict, new_findings
     from scanner.fleet import history
     from scanner.model import ScanResult
 
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(spec.get("out_dir") or history.data_dir() / "schedules" / spec["id"])
+    out = Path(spec.get("out_dir") or data_dir() / "schedules" / spec["id"])
     log.info("run %s: scanning %s", spec["id"], spec["config"]["url"])
     summary = run_batch([Job(f"{slug(spec['config']['url'])}-{stamp}", spec["config"])], out)
     outcome = summary["outcomes"][0]
@@ -318,7 +312,7 @@ def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
         report["scan_id"] = history.record(result, spec.get("db"), source="schedule")
         report["started_at"] = result.started_at
         report["previous_started_at"] = old.started_at if old else None
-        report["new_findings"] = [_finding(f) for f in new_findings(result, old)]
+        report["new_findings"] = [finding_dict(f) for f in new_findings(result, old)]
         report["changes"] = diff_results(old, result)["totals"] if old else None
         log.info(
             "run %s: %s, %d page(s), %d finding(s), %d new; history scan %s",
@@ -331,17 +325,6 @@ def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
     if spec.get("webhook") and (report["new_findings"] or report["status"] == "failed"):
         notify(spec["webhook"], report)
     return report
-
-
-def _finding(finding: Any) -> dict[str, Any]:
-    return {
-        "type": finding.type,
-        "severity": finding.severity,
-        "phase": finding.phase,
-        "service": (finding.service or {}).get("id"),
-        "message": finding.message,
-        "pages": list(finding.pages),
-    }
 
 
 def notify(url: str, payload: dict[str, Any], timeout: float = 10.0) -> bool:

@@ -8,11 +8,8 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import re
 import tomllib
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +37,7 @@ class Job:
         return {"name": self.name, "config": self.config}
 
     def scan_config(self) -> ScanConfig:
-        return config_from_dict(self.config)
+        return ScanConfig.from_dict(self.config)
 
 
 # -- the sites file ---------------------------------------------------------------------------
@@ -103,8 +100,8 @@ def load_sites(path: str | Path, defaults: dict[str, Any] | None = None) -> list
         _check_fields(entry, where, allow_name=True)
         options = {**base, **{k: v for k, v in entry.items() if k not in JOB_KEYS}}
         try:
-            config = config_from_dict(options)
-        except (TypeError, ValueError) as exc:
+            config = ScanConfig.from_dict(options)
+        except ConfigError as exc:
             raise BatchError(f"{where}: {exc}") from None
         name = entry.get("name") or slug(config.url)
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,120}", name):
@@ -119,50 +116,18 @@ def load_sites(path: str | Path, defaults: dict[str, Any] | None = None) -> list
 
 
 def _check_fields(entry: dict[str, Any], where: str, *, allow_name: bool) -> None:
-    hints = typing.get_type_hints(ScanConfig)
-    for key, value in entry.items():
-        if allow_name and key in JOB_KEYS:
-            if not isinstance(value, str):
-                raise BatchError(f"{where}: 'name' must be a string")
-            continue
-        if key not in hints:
-            close = difflib.get_close_matches(key, list(hints), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise BatchError(f"{where}: unknown field {key!r}{hint}")
-        problem = _type_problem(hints[key], value)
-        if problem:
-            raise BatchError(f"{where}: {key!r} {problem}")
+    """Check a TOML table of scan options with ``ScanConfig``'s own checks and messages."""
+    options = dict(entry)
+    if allow_name and "name" in options:
+        if not isinstance(options.pop("name"), str):
+            raise BatchError(f"{where}: 'name' must be a string")
+    try:
+        ScanConfig.from_dict({"url": "https://checking.invalid/", **options})
+    except ConfigError as exc:
+        raise BatchError(f"{where}: {exc}") from None
 
 
-def _type_problem(tp: Any, value: Any) -> str | None:
-    origin = typing.get_origin(tp)
-    if origin is tuple:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return "must be a list of strings"
-        return None
-    if origin is dict or tp is dict:
-        return None if isinstance(value, dict) else "must be a table"
-    if tp is bool:
-        return None if isinstance(value, bool) else "must be true or false"
-    if tp is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok and value >= 0 else "must be a whole number >= 0"
-    if tp is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return None if ok and value >= 0 else "must be a number >= 0"
-    if tp is str:
-        return None if isinstance(value, str) else "must be a string"
-    return None
-
-
-def config_from_dict(data: dict[str, Any]) -> ScanConfig:
-    """A ``ScanConfig`` from its ``to_dict()`` form (lists become tuples)."""
-    fields = {f.name for f in dataclasses.fields(ScanConfig)}
-    unknown = set(data) - fields
-    if unknown:
-        raise TypeError(f"unknown field(s) {sorted(unknown)}")
-    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    return ScanConfig(**values)
+config_from_dict = ScanConfig.from_dict
 
 
 def slug(url: str) -> str:
