@@ -28,7 +28,7 @@ from typing import Any
 from signatures import BUNDLED_DIR, load, ocd
 from signatures.matcher import SignatureDB
 from signatures.model import Service
-from signatures.wildcard import wildcard_rules
+from signatures.wildcard import WILDCARD
 
 GOAL_US_PER_HOST = 2.0
 GOAL_US_PER_URL = 3.0
@@ -107,11 +107,16 @@ def _synthetic(count: int) -> list[Service]:
     return services
 
 
+def _wildcard_rules(services: Sequence[Service]) -> int:
+    """How many any-host (``host = "*"``) URL rules ``services`` hold."""
+    return sum(u["host"] == WILDCARD for s in services for u in s.data.get("urls", []))
+
+
 def _without_wildcards(services: Sequence[Service]) -> SignatureDB:
     """The same database minus its any-host URL rules: the baseline for ``us_per_url_miss``."""
     stripped = []
     for s in services:
-        urls = [u for u in s.data.get("urls", []) if u["host"] != "*"]
+        urls = [u for u in s.data.get("urls", []) if u["host"] != WILDCARD]
         stripped.append(
             Service(s.id, s.name, s.category, s.origin, s.pack, {**s.data, "urls": urls})
         )
@@ -162,7 +167,7 @@ def run_bench(ocd_csv: str | None = None, sizes: Sequence[int] = SYNTHETIC_SIZES
         "imported_services": sum(s.imported for s in services),
         "host_patterns": sum(len(s.hosts) for s in services),
         "url_rules": sum(len(s.data.get("urls", [])) for s in services),
-        "wildcard_url_rules": wildcard_rules(services),
+        "wildcard_url_rules": _wildcard_rules(services),
         "cookie_rules": sum(len(s.data.get("cookies", [])) for s in services),
         "ocd_entries": imported["entries"] if imported else None,
         "load_ms": load_ms,

@@ -42,6 +42,8 @@ def load_result(path: str | Path) -> ScanResult:
         raise ReportError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise ReportError(f"{path}: nested too deeply to be a cookiescan result") from None
     return result_from_data(data, source=str(path))
 
 

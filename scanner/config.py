@@ -26,9 +26,11 @@ from pydantic.dataclasses import dataclass
 
 from scanner.errors import ConfigError
 from scanner.model import PHASES, Phase, location
+from scanner.model.observations import Clock
 
 ConsentEngine = Literal["autoconsent", "heuristic"]
 CONSENT_ENGINES: tuple[ConsentEngine, ...] = ("autoconsent", "heuristic")
+CLOCKS: tuple[Clock, ...] = ("virtual", "real")
 
 # A current desktop Chrome on Linux. Playwright's default says "HeadlessChrome", which real
 # consent banners and bot walls react to.
@@ -85,9 +87,14 @@ class ScanConfig:
     concurrency: Count = 0
     """Pages open at once per phase; 0 picks a default from the number of cores."""
     dwell: Seconds = 3.5
-    """Seconds to stay on a page after ``load`` (scrolling), so delayed trackers fire."""
+    """Seconds of page time to stay on a page after ``load`` (scrolling), so delayed trackers
+    fire."""
     idle_timeout: Seconds = 5.0
     """Longest wait in seconds for the network to go quiet after ``load``."""
+    clock: Clock = "virtual"
+    """virtual: the page's clock runs ahead of the wall clock during the dwell (Chromium's
+    virtual time; it stops while the page waits for the network), so a page costs little more
+    than its network time; real: the dwell is waited in wall-clock time."""
     page_timeout: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 30.0
     """Navigation timeout in seconds."""
     browser: StrictStr = ""
@@ -165,9 +172,7 @@ def _explain(exc: ValidationError) -> str:
     if kind in ("missing", "missing_argument"):
         return f"{field!r} is missing"
     if kind == "literal_error":
-        label, choices = (
-            ("phase", PHASES) if field == "phases" else ("consent engine", CONSENT_ENGINES)
-        )
+        label, choices = _LITERALS.get(field, ("consent engine", CONSENT_ENGINES))
         return f"unknown {label} {given!r}; choose from {', '.join(choices)}"
     if field in _LISTS:
         if kind.endswith("_type") or kind.endswith("_parsing"):
@@ -191,4 +196,8 @@ _MINIMUM = {
     name: 1 if tp == "Positive" else 0 for name, tp in _TYPES.items() if tp in ("Positive", "Count")
 }
 _FLOAT_MINIMUM = {"page_timeout": 1.0}
+_LITERALS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "phases": ("phase", PHASES),
+    "clock": ("clock", CLOCKS),
+}
 _LISTS = {name for name, tp in _TYPES.items() if tp.startswith(("Strings", "tuple"))}

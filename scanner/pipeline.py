@@ -10,7 +10,7 @@ observations: it becomes a warning on the result.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,7 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
         complete=False,
     )
     phases: list[PhaseResult] = []
+    warnings: list[str] = []
     operator = consent_operator(config)
     try:
         if journal:
@@ -106,6 +107,7 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
             runner = PhaseRunner(browser, config, first_party, phase, journal, progress, operator)
             outcome = await runner.run(pages)
             phases.append(outcome)
+            warnings += _refusals(phase, runner.frontier.skipped)
             if pages is None:
                 pages = [(v.url, v.depth) for v in outcome.visits]
                 if config.consent_max_pages:
@@ -127,7 +129,22 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
         await browser.close()
         if journal:
             journal.close()
-    return replace(result, phases=tuple(phases), finished_at=finished, complete=True)
+    return replace(
+        result,
+        phases=tuple(phases),
+        finished_at=finished,
+        complete=True,
+        warnings=tuple(warnings),
+    )
+
+
+def _refusals(phase: str, skipped: Mapping[str, int]) -> list[str]:
+    """Sitemap entries the crawl refused to fetch (other sites, local files…), as warnings."""
+    return [
+        f"{phase}: {count} sitemap URL(s) refused ({reason.removeprefix('sitemap ')})"
+        for reason, count in sorted(skipped.items())
+        if reason.startswith("sitemap ")
+    ]
 
 
 def _first_error(group: BaseExceptionGroup[Exception]) -> Exception:

@@ -15,19 +15,26 @@ Public API::
     db.match_request("https://stats.example.com/matomo.php?idsite=1").pattern
     # 'url:* regex:^[^?#]*/(matomo|piwik)\\.(js|php)(\\?|#|$)'  (an any-host rule, confidence 0.9)
 
-Files: one TOML file per service in ``signatures/services/<id>.toml`` (schema in
-``signatures/schema.py``), and packs of imported services (``signatures.ocd.import_csv``) in
-the user data dir, ``$XDG_DATA_HOME/cookiescan/signatures/``. The project's own services take
-precedence over imported ones.
+Files: one TOML file per service in ``signatures/services/<id>.toml``, and packs of imported
+services (``signatures.ocd.import_csv``) in the user data dir,
+``$XDG_DATA_HOME/cookiescan/signatures/``. The project's own services take precedence over
+imported ones. Both kinds of file are declared once, in ``signatures/schema.py`` (pydantic);
+validation (``signatures/validate.py``) and the JSON Schema committed beside it
+(``service.schema.json``, ``pack.schema.json``; ``python -m signatures.json_schema``
+rewrites them) derive from that declaration.
 
-Requests match, in order: URL rules of the longest host suffix, its host rule, shorter
-suffixes; only when no host suffix matched, **any-host** URL rules (``[[urls]] host = "*"``
-with a specific ``path`` or ``regex``) recognise self-hosted and first-party-proxied trackers
-(``/matomo.php``, ``/_vercel/insights/``, ``/b/ss/``...). A host rule of any service always
-wins over them; among them the most specific rule wins (``signatures/wildcard.py``).
+Modules, each importing only those below it (no cycle, no import inside a function)::
 
-Categories (fixed): necessary, functional, analytics, marketing, social, embedded-media, cdn,
-security, consent, tag-manager (``signatures.CATEGORIES`` describes each).
+    cli                 the ``cookiescan signatures`` click group
+    ocd                 Open Cookie Database CSV -> pack (``_toml`` writes it)
+    loader | matcher    files on disk -> ``Service`` records | ``SignatureDB``, the lookups
+    model               ``Service`` and ``Match``
+    validate            pydantic errors -> ``SignatureError`` messages naming file and field
+      | json_schema       | writes ``service.schema.json`` and ``pack.schema.json``
+    schema              the declaration: one pydantic model per table
+    vocabulary          categories, other word lists, the constrained types of fields
+    wildcard            any-host URL rules: how specific they must be, and their index
+    errors | _toml      ``SignatureError``, ``PackWriteError`` | a small TOML writer
 """
 
 from __future__ import annotations
@@ -35,9 +42,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
+from .errors import SignatureError
 from .loader import BUNDLED_DIR, read_all, user_data_dir
 from .matcher import SignatureDB
-from .model import CATEGORIES, Match, Service, SignatureError
+from .model import Match, Service
+from .vocabulary import CATEGORIES
 
 __all__ = [
     "BUNDLED_DIR",

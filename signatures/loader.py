@@ -8,6 +8,9 @@ Two kinds of TOML file:
   its source and licence, then ``[[services]]``. Packs are imported data: the project's own
   services take precedence over them.
 
+Both are declared in ``signatures.schema`` and validated whole (``signatures.validate``)
+before any ``Service`` is built; a ``Service`` then keeps the parsed table itself.
+
 The user data dir is ``$XDG_DATA_HOME/cookiescan/signatures`` (default
 ``~/.local/share/cookiescan/signatures``).
 """
@@ -20,8 +23,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .model import Service, SignatureError
-from .schema import PACK, validate
+from .errors import SignatureError
+from .model import Service
+from .validate import validate_pack, validate_service
 
 BUNDLED_DIR = Path(__file__).parent / "services"
 _PACKAGE_DIR = Path(__file__).parent
@@ -83,32 +87,28 @@ def read_file(path: Path) -> list[Service]:
         raise SignatureError(f"{where}: cannot read ({exc.strerror})") from None
     if "pack" in data:
         return _read_pack(data, where)
-    service = Service.from_dict(data, origin=where)
-    if service.id != path.stem:
+    validate_service(data, where)
+    if data["id"] != path.stem:
         raise SignatureError(f"{where}: 'id' must equal the file name stem {path.stem!r}")
-    return [service]
+    return [_service(data, where, None)]
 
 
 def _read_pack(data: dict[str, Any], where: str) -> list[Service]:
-    unknown = set(data) - {"pack", "services"}
-    if unknown:
-        raise SignatureError(f"{where}: unknown key '{sorted(unknown)[0]}' in a pack")
-    validate(data["pack"], PACK, where, "pack")
-    entries = data.get("services", [])
-    if not isinstance(entries, list):
-        raise SignatureError(f"{where}: 'services' must be an array of tables")
+    validate_pack(data, where)
     name = data["pack"]["name"]
     services, seen = [], set()
-    for i, entry in enumerate(entries):
-        label = f"{where}: services[{i}]"
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            label += f" ({entry['id']})"
-        service = Service.from_dict(entry, origin=label, pack=name)
-        if service.id in seen:
-            raise SignatureError(f"{label}: duplicate id {service.id!r} in the pack")
-        seen.add(service.id)
-        services.append(service)
+    for i, entry in enumerate(data.get("services", [])):
+        label = f"{where}: services[{i}] ({entry['id']})"
+        if entry["id"] in seen:
+            raise SignatureError(f"{label}: duplicate id {entry['id']!r} in the pack")
+        seen.add(entry["id"])
+        services.append(_service(entry, label, name))
     return services
+
+
+def _service(data: dict[str, Any], origin: str, pack: str | None) -> Service:
+    """A ``Service`` of a validated table just parsed (nobody else holds it: no copy)."""
+    return Service(data["id"], data["name"], data["category"], origin, pack, data)
 
 
 def read_all(paths: Iterable[str | os.PathLike[str]] | None = None) -> list[Service]:

@@ -22,8 +22,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from .model import Match, Service, SignatureError
+from .errors import SignatureError
+from .model import Match, Service
+from .wildcard import CONFIDENCE as WILDCARD_CONFIDENCE
 from .wildcard import WILDCARD, WildcardIndex
 
 
@@ -79,6 +82,16 @@ def host_of(url: str) -> tuple[str, str]:
     if netloc.startswith("["):  # IPv6 literal
         return netloc[: netloc.find("]") + 1].lower(), tail
     return netloc.partition(":")[0].rstrip(".").lower(), tail
+
+
+def _url_pattern(rule: dict[str, Any]) -> str:
+    """How a ``[[urls]]`` rule reads in a match: ``url:*/b/ss/ regex:^/b/ss/[^/?]+/``."""
+    pattern = "url:" + rule["host"] + rule.get("path", "")
+    if "regex" in rule:
+        pattern += f" regex:{rule['regex']}"
+    if "resource" in rule:
+        pattern += f" resource:{rule['resource']}"
+    return pattern
 
 
 def _domain_agrees(cookie_domain: str, rule_domain: str) -> bool:
@@ -209,7 +222,7 @@ class SignatureDB:
         self._host_owner: dict[str, Service] = {}
         self._cookies = _NameIndex()
         self._storage = _NameIndex()
-        self._wildcard = WildcardIndex()
+        self._wildcard: WildcardIndex[Match] = WildcardIndex()
         for order, service in enumerate(services):
             if service.id in self._services:
                 raise SignatureError(f"{service.origin}: duplicate id {service.id!r}")
@@ -236,15 +249,13 @@ class SignatureDB:
             entry.host = Match(service.id, f"host:{host}", service, "request", 1.0)
         for rule in service.data.get("urls", []):
             if rule["host"] == WILDCARD:
-                self._wildcard.add(rule, service, order)
+                match = Match(
+                    service.id, _url_pattern(rule), service, "request", WILDCARD_CONFIDENCE
+                )
+                self._wildcard.add(rule, match, service.imported, order)
                 continue
-            pattern = "url:" + rule["host"] + rule.get("path", "")
-            if "regex" in rule:
-                pattern += f" regex:{rule['regex']}"
-            if "resource" in rule:
-                pattern += f" resource:{rule['resource']}"
             regex = re.compile(rule["regex"]) if "regex" in rule else None
-            match = Match(service.id, pattern, service, "request", 1.0)
+            match = Match(service.id, _url_pattern(rule), service, "request", 1.0)
             url_rule = _UrlRule(rule.get("path"), regex, rule.get("resource"), match)
             urls = self._suffixes.setdefault(rule["host"], _Suffix()).urls
             urls.append(url_rule)

@@ -1,4 +1,4 @@
-"""The records of the signature database: ``Service``, ``Match`` and ``SignatureError``.
+"""The records of the signature database: ``Service`` and ``Match``.
 
 A ``Service`` keeps the facts of one signature file exactly as written (``to_dict()`` returns
 them with the TOML keys), plus where it was loaded from. A ``Match`` ties one observation to a
@@ -12,30 +12,9 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-#: The fixed category vocabulary (see docs in ``signatures/__init__.py``).
-CATEGORIES: dict[str, str] = {
-    "necessary": "Strictly needed for what the visitor asked for.",
-    "functional": "Preferences, chat and support widgets, features that do not track.",
-    "analytics": "Audience measurement and behaviour analytics.",
-    "marketing": "Advertising, retargeting, affiliate and email tracking pixels.",
-    "social": "Social network plugins and embeds that track.",
-    "embedded-media": "Video, maps and audio players.",
-    "cdn": "Fonts, script libraries and content delivery.",
-    "security": "Captcha, bot and fraud protection.",
-    "consent": "Consent management platforms.",
-    "tag-manager": "Tag managers that load other tags.",
-}
+from .validate import validate_service
 
 MatchKind = Literal["request", "cookie", "storage"]
-
-
-class SignatureError(Exception):
-    """A signature file or pack is invalid; the message names the file and the field.
-
-    Example::
-
-        SignatureError("services/x.toml: 'hosts[0]' must be a host name like 'mjt.lu'")
-    """
 
 
 @dataclass(frozen=True)
@@ -65,12 +44,11 @@ class Service:
     def from_dict(
         cls, data: dict[str, Any], origin: str = "<memory>", pack: str | None = None
     ) -> Service:
-        """Validate ``data`` (one service, schema of ``sig_schema``) and build a ``Service``.
+        """Validate ``data`` (one service, declared by ``signatures.schema.ServiceFile``) and
+        build a ``Service`` that keeps a copy of it.
 
         Raises ``SignatureError`` naming ``origin`` and the faulty field.
         """
-        from .schema import validate_service
-
         validate_service(data, origin, imported=pack is not None)
         return cls(
             id=data["id"],

@@ -43,9 +43,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import _toml
+from .errors import PackWriteError, SignatureError
 from .loader import user_data_dir
-from .model import Service, SignatureError
-from .schema import HOST_RE
+from .validate import validate_pack
+from .vocabulary import is_host_name
 
 PACK_NAME = "open-cookie-database"
 SOURCE = "https://github.com/jkwakman/Open-Cookie-Database"
@@ -83,10 +84,6 @@ _UNITS = "|".join(sorted(_UNIT_DAYS, key=len, reverse=True))  # "seconds" before
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(" + _UNITS + r")\b")
 _SESSION = ("session", "seesion", "end of session", "immediately removed")
 _FOREVER = ("forever", "unlimited", "permanent", "no expiration", "persistent")
-
-
-class PackWriteError(SignatureError):
-    """The pack could not be written (destination not writable)."""
 
 
 class Retention(NamedTuple):
@@ -145,7 +142,7 @@ def parse_domains(text: str) -> tuple[list[str], bool]:
                 break
             keep.insert(0, label)
         host = ".".join(keep)
-        if HOST_RE.match(host) and host not in domains:
+        if is_host_name(host) and host not in domains:
             domains.append(host)
     return domains, third
 
@@ -333,8 +330,6 @@ def import_csv(
     services, report = convert(read_rows(path))
     if not services:
         raise SignatureError(f"{path}: no usable rows")
-    for i, service in enumerate(services):  # a bug here must not produce a broken pack
-        Service.from_dict(service, origin=f"{PACK_NAME}: services[{i}]", pack=PACK_NAME)
     pack = {
         "name": PACK_NAME,
         "title": "Open Cookie Database",
@@ -348,12 +343,14 @@ def import_csv(
             "Apache License 2.0. The project's own signatures take precedence."
         ),
     }
+    document = {"pack": pack, "services": services}
+    validate_pack(document, PACK_NAME)  # a bug here must not produce a broken pack
     directory = Path(dest) if dest is not None else user_data_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / f"{PACK_NAME}.toml"
         tmp = target.with_suffix(".toml.tmp")
-        tmp.write_text(_toml.dumps({"pack": pack, "services": services}), encoding="utf-8")
+        tmp.write_text(_toml.dumps(document), encoding="utf-8")
         tmp.replace(target)
     except OSError as exc:
         raise PackWriteError(f"{directory}: cannot write the pack ({exc.strerror})") from None

@@ -1,356 +1,384 @@
-"""Validation of signature files: the one place that decides what a valid service is.
+"""The shape of a signature file, declared once: validation and JSON Schema derive from it.
 
-Every error is a ``SignatureError`` that names the file and the field, for example::
+Two documents: a **service file** (``ServiceFile``, one service, ``services/<id>.toml``) and a
+**pack** (``PackFile``: a ``[pack]`` table and ``[[services]]`` of ``ImportedService``, which
+may leave the vendor unknown). Each field's description is the docstring under it; every
+table forbids unknown keys, so a typo never silently drops a fact. Types are strict: ``1`` is
+not ``true``, ``"3"`` is not a number.
 
-    services/x.toml: 'cookies[1].match' must be one of exact, prefix, regex (got 'glob')
-    services/x.toml: unknown key 'cookie' (did you mean 'cookies'?)
+What the models check beyond one field: a URL rule names a ``path``, ``regex`` or
+``resource`` besides its host, and an any-host rule (``host = "*"``, also in ``[email]``) a
+specific ``path`` or ``regex`` (``signatures.wildcard.check_rule``); a regex compiles; a
+session cookie has no ``duration_days``; a source has a ``title`` or a ``url``.
 
-Unknown keys are errors at every level, so a typo never silently drops a fact.
+The types of the fields (``signatures.vocabulary``) carry their constraints and the words
+for a value that breaks them. ``signatures.validate`` turns what pydantic finds into messages
+that name the file and the field; ``signatures.json_schema`` writes the JSON Schema of both
+documents. The models are only used to validate: a ``Service`` keeps the table as written.
 
-URL rules (``[[urls]]``) name a ``host`` suffix and at least one of ``path`` (prefix of the
-path and query), ``regex`` (searched in the whole URL) and ``resource`` (Playwright's resource
-type). ``host = "*"`` makes a rule hold on any host, for self-hosted and first-party-proxied
-trackers; such a rule needs a specific ``path`` or ``regex`` (``regex`` is then searched in
-the path and query only), checked by ``signatures.wildcard.check_rule``::
+Example::
 
-    services/x.toml: 'urls[0].path' is too broad for host '*': '/js/' has 4 literal characters, ...
+    >>> ServiceFile.model_validate({"id": "x", "name": "X", "category": "cdn",
+    ...     "description": "A CDN.", "vendor": {"name": "X Inc"}}).category
+    'cdn'
+    >>> ServiceFile.model_fields["hosts"].description
+    'Host suffixes that belong to this service alone: `mjt.lu` matches `r.mjt.lu` too.'
 """
 
-from __future__ import annotations
+from typing import ClassVar
 
-import difflib
-import re
-from collections.abc import Callable
-from typing import Any
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from . import wildcard
-from .model import CATEGORIES, SignatureError
-
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# A host suffix: lowercase labels, at least one dot (a bare TLD would claim half the web).
-HOST_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))+$")
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-
-MATCH_MODES = ("exact", "prefix", "regex")
-PARTIES = ("first", "third", "either")
-STORAGE_KINDS = ("local", "session", "either")
-RISKS = ("low", "medium", "high")
-BASES = ("consent", "contract", "legitimate-interest", "legal-obligation")
-# Playwright's request.resource_type values.
-RESOURCE_TYPES = (
-    "document", "stylesheet", "image", "media", "font", "script", "texttrack", "xhr",
-    "fetch", "eventsource", "websocket", "manifest", "ping", "other",
-)  # fmt: skip
-
-Check = Callable[[Any, str], None]
-
-
-def _fail(where: str, fieldname: str, problem: str) -> SignatureError:
-    return SignatureError(f"{where}: '{fieldname}' {problem}")
-
-
-def _string(nonempty: bool = True) -> Check:
-    def check(value: Any, path: str) -> None:
-        if not isinstance(value, str):
-            raise ValueError(f"must be a string (got {type(value).__name__})")
-        if nonempty and not value.strip():
-            raise ValueError("must not be empty")
-
-    return check
+from .vocabulary import (
+    CATEGORIES,
+    Basis,
+    Category,
+    ConsentRequired,
+    CookieDomain,
+    Count,
+    Country,
+    Days,
+    HeaderMatch,
+    HeaderName,
+    Host,
+    MatchMode,
+    PackName,
+    Party,
+    Regex,
+    ResourceType,
+    Risk,
+    ServiceId,
+    StorageKind,
+    Text,
+    Texts,
+    Url,
+    UrlHost,
+    UrlPath,
+    compiles,
+    optional,
+)
 
 
-def _pattern(regex: re.Pattern[str], example: str) -> Check:
-    def check(value: Any, path: str) -> None:
-        _string()(value, path)
-        if not regex.match(value):
-            raise ValueError(f"must look like {example!r} (got {value!r})")
+class Table(BaseModel):
+    """A TOML table: unknown keys are errors, types are strict, docstrings describe fields."""
 
-    return check
-
-
-def _enum(*choices: Any) -> Check:
-    def check(value: Any, path: str) -> None:
-        # Compare by type too: in Python True == 1, and "true" must not pass for True.
-        if not any(type(value) is type(c) and value == c for c in choices):
-            shown = ", ".join(str(c).lower() if isinstance(c, bool) else str(c) for c in choices)
-            raise ValueError(f"must be one of {shown} (got {value!r})")
-
-    return check
+    # defer_build: the validators are built on the first validation, not when a command
+    # that never reads a signature file imports the package.
+    model_config = ConfigDict(
+        extra="forbid", strict=True, use_attribute_docstrings=True, defer_build=True
+    )
 
 
-def _bool(value: Any, path: str) -> None:
-    if not isinstance(value, bool):
-        raise ValueError(f"must be true or false (got {value!r})")
+def _rule_error(problem: str, at: str | None = None) -> PydanticCustomError:
+    """A problem of a whole table; ``at`` names the field to blame, if one."""
+    return PydanticCustomError("signature_rule", "{problem}", {"problem": problem, "at": at})
 
 
-def _days(value: Any, path: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError(f"must be a number of days >= 0 (got {value!r})")
+class Vendor(Table):
+    """The company behind the service."""
+
+    name: Text
+    """The vendor's legal or trading name."""
+    parent: Text = optional()
+    """The group it belongs to, if any."""
+    country: Country = optional()
+    """Where the vendor is established: an ISO 3166-1 alpha-2 code."""
 
 
-def _url(value: Any, path: str) -> None:
-    _string()(value, path)
-    if not value.startswith(("https://", "http://")):
-        raise ValueError(f"must be an http(s) URL (got {value!r})")
+class UrlRule(Table):
+    """Requests to `host` (or its subdomains) whose URL also fits every other field given.
+
+    Tried before the host rules of the same suffix. `host = "*"` holds on any host (for
+    self-hosted and first-party-proxied trackers); such a rule needs a specific `path` or
+    `regex`, one that requires at least 6 literal characters, 3 of them letters or digits.
+    """
+
+    host: UrlHost
+    """A host suffix, or `*` for any host."""
+    path: UrlPath = optional()
+    """A prefix of the URL's path and query."""
+    regex: Regex = optional()
+    """A Python regex searched in the whole URL (in the path and query when `host = "*"`)."""
+    resource: ResourceType = optional()
+    """Only requests of this Playwright resource type."""
+
+    #: Besides its host, a rule needs one of these (a bare host belongs in `hosts`).
+    NARROWED_BY: ClassVar[tuple[str, ...]] = ("path", "regex", "resource")
+
+    @model_validator(mode="after")
+    def _narrow_enough(self) -> "UrlRule":
+        rule = _specific_enough(self)
+        if self.host != wildcard.WILDCARD and not rule.keys() & self.NARROWED_BY:
+            raise _rule_error(
+                "needs 'path', 'regex' or 'resource' (a bare host belongs in 'hosts')"
+            )
+        return self
+
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": [key]} for key in NARROWED_BY]}
+    )
 
 
-def _regex(value: Any, path: str) -> None:
-    _string()(value, path)
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"is not a valid regular expression ({exc})") from None
-
-
-def _host(value: Any, path: str) -> None:
-    _string()(value, path)
-    if value != value.lower():
-        raise ValueError(f"must be lowercase (got {value!r})")
-    if not HOST_RE.match(value):
-        raise ValueError(f"must be a host name like 'mjt.lu', no scheme or path (got {value!r})")
-
-
-def _cookie_domain(value: Any, path: str) -> None:
-    _string(nonempty=False)(value, path)
-    if value:  # "" means unknown; a leading dot is tolerated (cookie convention)
-        _host(value.removeprefix("."), path)
-
-
-def _path(value: Any, path: str) -> None:
-    _string()(value, path)
-    if not value.startswith("/"):
-        raise ValueError(f"must start with '/' (got {value!r})")
-
-
-def _list(item: Check) -> Check:
-    def check(value: Any, path: str) -> None:
-        if not isinstance(value, list):
-            raise ValueError(f"must be a list (got {type(value).__name__})")
-        for i, element in enumerate(value):
-            try:
-                item(element, f"{path}[{i}]")
-            except (_Nested, _Unknown):
-                raise
-            except ValueError as exc:
-                raise _Nested(f"{path}[{i}]", str(exc)) from None
-
-    return check
-
-
-class _Nested(ValueError):
-    """A problem found deeper than the field being checked (carries its own field path)."""
-
-    def __init__(self, path: str, problem: str):
-        super().__init__(problem)
-        self.path = path
-
-
-Spec = dict[str, tuple[bool, Any]]  # key -> (required, Check | Spec | [Spec])
-
-
-def _table(spec: Spec, extra: Callable[[dict[str, Any], str], None] | None = None) -> Check:
-    def check(value: Any, path: str) -> None:
-        if not isinstance(value, dict):
-            raise ValueError(f"must be a table (got {type(value).__name__})")
-        _check_table(value, spec, path)
-        if extra:
-            extra(value, path)
-
-    return check
-
-
-def _tables(spec: Spec, extra: Callable[[dict[str, Any], str], None] | None = None) -> Check:
-    return _list(_table(spec, extra))
-
-
-def _check_table(value: dict[str, Any], spec: Spec, path: str) -> None:
-    prefix = f"{path}." if path else ""
-    for key in value:
-        if key not in spec:
-            near = difflib.get_close_matches(key, list(spec), n=1)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            raise _Unknown(f"{prefix}{key}", hint)
-    for key, (required, check) in spec.items():
-        if key not in value:
-            if required:
-                raise _Nested(f"{prefix}{key}", "is required")
-            continue
-        try:
-            check(value[key], f"{prefix}{key}")
-        except (_Nested, _Unknown):
-            raise
-        except ValueError as exc:
-            raise _Nested(f"{prefix}{key}", str(exc)) from None
-
-
-class _Unknown(ValueError):
-    def __init__(self, path: str, hint: str):
-        super().__init__(hint)
-        self.path = path
-        self.hint = hint
-
-
-def _cookie_extra(cookie: dict[str, Any], path: str) -> None:
-    if cookie.get("match") == "regex":
-        try:
-            re.compile(cookie["name"])
-        except re.error as exc:
-            raise _Nested(f"{path}.name", f"is not a valid regular expression ({exc})") from None
-    if cookie.get("persistent") is False and "duration_days" in cookie:
-        raise _Nested(f"{path}.duration_days", "is given for a session cookie")
-
-
-def _storage_extra(item: dict[str, Any], path: str) -> None:
-    if item.get("match") == "regex":
-        try:
-            re.compile(item["key"])
-        except re.error as exc:
-            raise _Nested(f"{path}.key", f"is not a valid regular expression ({exc})") from None
-
-
-def _url_host(value: Any, path: str) -> None:
-    if value != wildcard.WILDCARD:  # "*": any host, see signatures/wildcard.py
-        _host(value, path)
-
-
-def _url_extra(rule: dict[str, Any], path: str) -> None:
-    if rule["host"] == wildcard.WILDCARD:
+def _specific_enough(table: BaseModel) -> dict[str, object]:
+    """The rule's set keys; an any-host rule (``host = "*"``) must be specific enough
+    (``signatures.wildcard.check_rule``), else the field carrying its literal text is blamed."""
+    rule = {key: value for key, value in table if value is not None}
+    if rule.get("host") == wildcard.WILDCARD:
         problem = wildcard.check_rule(rule)
         if problem is not None:
-            # Name the field that carries the rule's literal text: the path, else the regex.
+            at = None
             if "path" in rule and wildcard.literal_of(rule) == rule["path"]:
-                path += ".path"
+                at = "path"
             elif "regex" in rule:
-                path += ".regex"
-            raise _Nested(path, problem)
-        return
-    if not ({"path", "regex", "resource"} & rule.keys()):
-        raise _Nested(path, "needs 'path', 'regex' or 'resource' (a bare host belongs in 'hosts')")
+                at = "regex"
+            raise _rule_error(problem, at)
+    return rule
 
 
-_STR = _string()
-_STRS = _list(_STR)
+class EmailUrlRule(Table):
+    """An open pixel or a tracked link in the emails the service sends, by its URL.
 
-VENDOR: Spec = {
-    "name": (True, _STR),
-    "parent": (False, _STR),
-    "country": (False, _pattern(COUNTRY_RE, "FR (ISO 3166-1 alpha-2)")),
-}
-URL_RULE: Spec = {
-    # A host suffix, or "*" for any host (then 'path' or 'regex' must be specific).
-    "host": (True, _url_host),
-    "path": (False, _path),
-    "regex": (False, _regex),
-    "resource": (False, _enum(*RESOURCE_TYPES)),
-}
-COOKIE: Spec = {
-    "name": (True, _STR),
-    "match": (False, _enum(*MATCH_MODES)),
-    "domain": (False, _cookie_domain),
-    # Only match when the cookie's domain agrees with 'domain' (short or generic names).
-    "domain_required": (False, _bool),
-    "party": (False, _enum(*PARTIES)),
-    "persistent": (False, _bool),
-    "duration_days": (False, _days),
-    "purpose": (False, _STR),
-}
-STORAGE: Spec = {
-    "key": (True, _STR),
-    "match": (False, _enum(*MATCH_MODES)),
-    "kind": (False, _enum(*STORAGE_KINDS)),
-    "purpose": (False, _STR),
-}
-LEGAL_BASIS: Spec = {
-    "use": (True, _STR),
-    "basis": (True, _enum(*BASES)),
-    "conditions": (False, _STR),
-}
-TRANSFER: Spec = {
-    "destination": (True, _STR),
-    "safeguards": (False, _STRS),
-}
-COMPLIANCE: Spec = {
-    "consent_required": (False, _enum(True, False, "depends")),
-    "risk": (False, _enum(*RISKS)),
-    "regulations": (False, _STRS),
-    "tracking_methods": (False, _STRS),
-    "server_locations": (False, _STRS),
-    "data_transfers_outside_eu": (False, _bool),
-    "cookieless_available": (False, _bool),
-    "dpia": (False, _STR),
-    "sample_consent_text": (False, _STR),
-    "alternatives": (False, _STRS),
-    "notes": (False, _STR),
-    "legal_bases": (False, _tables(LEGAL_BASIS)),
-    "transfers": (False, _tables(TRANSFER)),
-}
-SOURCE: Spec = {
-    "about": (False, _STR),
-    "title": (False, _STR),
-    "url": (False, _url),
-}
-
-
-def _source_extra(source: dict[str, Any], path: str) -> None:
-    if not ({"title", "url"} & source.keys()):
-        raise _Nested(path, "needs a 'title' or a 'url'")
-
-
-SERVICE: Spec = {
-    "id": (True, _pattern(ID_RE, "mailjet ([a-z0-9-])")),
-    "name": (True, _STR),
-    "category": (True, _enum(*CATEGORIES)),
-    "description": (True, _STR),
-    "website": (False, _url),
-    "privacy_policy": (False, _url),
-    "vendor": (True, _table(VENDOR)),
-    "hosts": (False, _list(_host)),
-    "urls": (False, _tables(URL_RULE, _url_extra)),
-    "cookies": (False, _tables(COOKIE, _cookie_extra)),
-    "storage": (False, _tables(STORAGE, _storage_extra)),
-    "compliance": (False, _table(COMPLIANCE)),
-    "sources": (False, _tables(SOURCE, _source_extra)),
-}
-# Imported packs may not know the vendor (the Open Cookie Database sometimes does not).
-IMPORTED_SERVICE: Spec = {**SERVICE, "vendor": (False, _table(VENDOR))}
-
-PACK: Spec = {
-    "name": (True, _pattern(ID_RE, "open-cookie-database")),
-    "title": (False, _STR),
-    "licence": (True, _STR),
-    "source": (True, _STR),
-    "imported_from": (False, _STR),
-    "imported_at": (False, _STR),
-    "entries": (False, _days),
-    "notes": (False, _STR),
-}
-
-
-def validate(value: Any, spec: Spec, where: str, path: str = "") -> None:
-    """Check ``value`` (a table) against ``spec``; raise ``SignatureError`` naming the field."""
-    try:
-        if not isinstance(value, dict):
-            raise _Nested(path or "(top)", "must be a table")
-        _check_table(value, spec, path)
-    except _Unknown as exc:
-        hint = exc.hint
-        head, _, last = exc.path.rpartition(".")
-        if head and not path and last in spec and "[" not in head:
-            # TOML puts every key written after "[vendor]" into vendor: a classic slip.
-            hint = f" (top-level '{last}' must come before the first [table] header)"
-        raise SignatureError(f"{where}: unknown key '{exc.path}'{hint}") from None
-    except _Nested as exc:
-        raise _fail(where, exc.path, str(exc)) from None
-
-
-def validate_service(data: Any, where: str, imported: bool = False) -> None:
-    """Validate one service table; ``imported`` relaxes what imported packs may not know.
-
-    Example::
-
-        >>> validate_service({"id": "x"}, "services/x.toml")
-        Traceback (most recent call last):
-        ...
-        signatures.model.SignatureError: services/x.toml: 'name' is required
+    On `host` (or its subdomains), a bare host means every URL of that host; `path` and
+    `regex` narrow it. `host = "*"` holds on any host (an ESP's branded tracking domains) and
+    needs a specific `path` or `regex`, as a `[[urls]]` rule does.
     """
-    validate(data, IMPORTED_SERVICE if imported else SERVICE, where)
+
+    host: UrlHost
+    """A host suffix, or `*` for any host."""
+    path: UrlPath = optional()
+    """A prefix of the URL's path and query."""
+    regex: Regex = optional()
+    """A Python regex searched in the whole URL (in the path and query when `host = "*"`)."""
+
+    @model_validator(mode="after")
+    def _narrow_enough(self) -> "EmailUrlRule":
+        _specific_enough(self)
+        return self
+
+
+class EmailHeaderRule(Table):
+    """A header the service puts on the messages it sends."""
+
+    name: HeaderName
+    """The header's name (compared without regard to case), or a prefix of it."""
+    match: HeaderMatch = "exact"
+    """How `name` is compared: `exact` or `prefix`."""
+    regex: Regex = optional()
+    """A Python regex searched in the header's value; without it the header alone is enough."""
+
+
+class Email(Table):
+    """How the service shows in the emails it sends for its customers (an ESP)."""
+
+    opens: list[EmailUrlRule] = optional()
+    """Open-tracking pixels: images whose URL fits one of these rules."""
+    clicks: list[EmailUrlRule] = optional()
+    """Click tracking: links through the service's redirect, by URL."""
+    headers: list[EmailHeaderRule] = optional()
+    """Headers that the service alone sets on the messages it sends."""
+    notes: Text = optional()
+    """How sure the patterns are, and anything else worth knowing."""
+
+
+class CookieRule(Table):
+    """A cookie the service sets, matched by name (and by domain when one is given)."""
+
+    name: Text
+    """The cookie name, a name prefix or a regular expression, as `match` says."""
+    match: MatchMode = "exact"
+    """How `name` is compared: `exact`, `prefix` or `regex` (searched)."""
+    domain: CookieDomain = optional()
+    """The domain the cookie is set on (a leading dot is allowed; `""` means unknown)."""
+    domain_required: bool = False
+    """Only match when the cookie's domain agrees with `domain` (short or generic names)."""
+    party: Party = optional()
+    """Whether the cookie is set as a first-party or third-party cookie."""
+    persistent: bool = optional()
+    """`false` for a session cookie."""
+    duration_days: Days = optional()
+    """How long a persistent cookie lasts, in days."""
+    purpose: Text = optional()
+    """What the cookie is for."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "CookieRule":
+        if self.match == "regex":
+            _compiled(self.name, "name")
+        if self.persistent is False and self.duration_days is not None:
+            raise _rule_error("is given for a session cookie", "duration_days")
+        return self
+
+
+class StorageRule(Table):
+    """A `localStorage` or `sessionStorage` key the service writes."""
+
+    key: Text
+    """The key, a key prefix or a regular expression, as `match` says."""
+    match: MatchMode = "exact"
+    """How `key` is compared: `exact`, `prefix` or `regex` (searched)."""
+    kind: StorageKind = optional()
+    """Which store: `local`, `session` or `either`."""
+    purpose: Text = optional()
+    """What the key is for."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "StorageRule":
+        if self.match == "regex":
+            _compiled(self.key, "key")
+        return self
+
+
+def _compiled(value: str, at: str) -> None:
+    try:
+        compiles(value)
+    except PydanticCustomError as exc:
+        raise _rule_error(exc.message(), at) from None
+
+
+class LegalBasis(Table):
+    """The legal basis of one use of the service."""
+
+    use: Text
+    """What the service is used for."""
+    basis: Basis
+    """The GDPR legal basis for that use."""
+    conditions: Text = optional()
+    """What the basis requires (article, conditions)."""
+
+
+class Transfer(Table):
+    """A transfer of personal data to another country."""
+
+    destination: Text
+    """The country or region the data goes to."""
+    safeguards: Texts = optional()
+    """What makes the transfer lawful (adequacy, DPF, SCCs...)."""
+
+
+class Compliance(Table):
+    """What the law asks of a site that uses the service."""
+
+    consent_required: ConsentRequired = optional()
+    """Whether the visitor's consent is needed: `true`, `false` or `"depends"` (on the set-up)."""
+    risk: Risk = optional()
+    """The privacy risk of using it: `low`, `medium` or `high`."""
+    regulations: Texts = optional()
+    """The laws and guidelines that apply."""
+    tracking_methods: Texts = optional()
+    """How it tracks (cookies, pixels, scripts...)."""
+    server_locations: Texts = optional()
+    """Where its servers are."""
+    data_transfers_outside_eu: bool = optional()
+    """Whether personal data leaves the EU."""
+    cookieless_available: bool = optional()
+    """Whether it can run without cookies."""
+    dpia: Text = optional()
+    """When a data protection impact assessment is needed."""
+    sample_consent_text: Text = optional()
+    """A consent text a site could show."""
+    alternatives: Texts = optional()
+    """Services that could replace it."""
+    notes: Text = optional()
+    """Anything else worth knowing."""
+    legal_bases: list[LegalBasis] = optional()
+    """The legal basis of each use."""
+    transfers: list[Transfer] = optional()
+    """Where personal data goes."""
+
+
+class Source(Table):
+    """Where the facts of the file come from."""
+
+    about: Text = optional()
+    """Which facts this source backs."""
+    title: Text = optional()
+    """The source's title."""
+    url: Url = optional()
+    """The source's address."""
+
+    NAMED_BY: ClassVar[tuple[str, ...]] = ("title", "url")
+
+    @model_validator(mode="after")
+    def _named(self) -> "Source":
+        if self.title is None and self.url is None:
+            raise _rule_error("needs a 'title' or a 'url'")
+        return self
+
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": [key]} for key in NAMED_BY]}
+    )
+
+
+class ServiceFile(Table):
+    """One service: what identifies its traffic, and what the law asks of a site using it."""
+
+    id: ServiceId
+    """The service id, equal to the file name stem."""
+    name: Text
+    """The service's name as people know it."""
+    category: Category = Field(
+        description="What the service does, one of: "
+        + "; ".join(f"{name} ({text[:-1].lower()})" for name, text in CATEGORIES.items())
+        + "."
+    )
+    description: Text
+    """What the service is and what it does on a site."""
+    website: Url = optional()
+    """The service's home page."""
+    privacy_policy: Url = optional()
+    """The service's privacy policy."""
+    vendor: Vendor
+    """The company behind the service."""
+    hosts: list[Host] = optional()
+    """Host suffixes that belong to this service alone: `mjt.lu` matches `r.mjt.lu` too."""
+    urls: list[UrlRule] = optional()
+    """Requests recognised by URL (a host shared with other services, or any host)."""
+    cookies: list[CookieRule] = optional()
+    """Cookies the service sets."""
+    storage: list[StorageRule] = optional()
+    """Web storage keys the service writes."""
+    email: Email = optional()
+    """For an email service provider: its open pixels, tracked links and headers."""
+    compliance: Compliance = optional()
+    """What the law asks of a site that uses the service."""
+    sources: list[Source] = optional()
+    """Where the facts come from."""
+
+
+class ImportedService(ServiceFile):
+    """A service of an imported pack; the pack may not know the vendor."""
+
+    vendor: Vendor = optional()
+    """The company behind the service, when the pack knows it."""
+
+
+class PackInfo(Table):
+    """Where an imported pack comes from, and under which licence."""
+
+    name: PackName
+    """The pack's name."""
+    title: Text = optional()
+    """A title for people."""
+    licence: Text
+    """The licence of the imported data."""
+    source: Text
+    """Where the data comes from."""
+    imported_from: Text = optional()
+    """The file it was imported from."""
+    imported_at: Text = optional()
+    """When it was imported (ISO 8601)."""
+    entries: Count = optional()
+    """How many entries of the source were imported."""
+    notes: Text = optional()
+    """Anything else worth knowing."""
+
+
+class PackFile(Table):
+    """A pack of imported services; the project's own services take precedence over them."""
+
+    pack: PackInfo
+    """Where the pack comes from."""
+    services: list[ImportedService] = optional()
+    """The imported services."""

@@ -1,4 +1,4 @@
-"""URL rules that hold on any host (``host = "*"``): their validation and their index.
+"""URL rules that hold on any host (``host = "*"``): how specific they must be, and their index.
 
 Self-hosted and first-party-proxied trackers have no host of their own: a self-hosted Matomo
 answers on ``stats.example.com/matomo.php``, Vercel's analytics on ``/_vercel/insights/`` of
@@ -20,23 +20,26 @@ Rules of the game:
 - Wildcard rules are tried only when the host index found nothing for the request, so a host
   rule (or host URL rule) of any service wins. Among wildcard rules the most specific wins:
   the one whose path and regex require the most literal characters.
-- A wildcard match has confidence 0.9 (no host backs it) and its pattern reads
+- A wildcard match has confidence ``CONFIDENCE`` (0.9: no host backs it); its pattern reads
   ``url:*/_vercel/insights/`` or ``url:* regex:...``.
 
 Cost: a miss is one anchored match of an alternation of every path prefix plus one search of
 an alternation of every regex-only rule; the per-length path dicts and the rules themselves
 are only looked at on a hit.
+
+This module imports nothing of the package: ``signatures.schema`` calls ``check_rule`` to
+validate a file, and ``signatures.matcher`` fills a ``WildcardIndex`` with its own ``Match``
+records (the index returns whatever it was given for the rule that wins).
 """
 
 from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from .model import Match, Service
+T = TypeVar("T")
 
 WILDCARD = "*"
 MIN_LITERAL = 6
@@ -132,12 +135,12 @@ def specificity(rule: dict[str, Any]) -> int:
 
 
 @dataclass(frozen=True)
-class _Rule:
+class _Rule(Generic[T]):
     path: str | None
     regex: re.Pattern[str] | None
     resource: str | None
     rank: tuple[int, int, int]  # (imported, -specificity, load order): smallest wins
-    match: Match
+    payload: T
 
     def fits(self, tail: str, resource_type: str | None) -> bool:
         if self.resource is not None and self.resource != resource_type:
@@ -145,45 +148,43 @@ class _Rule:
         return self.regex is None or self.regex.search(tail) is not None
 
 
-class WildcardIndex:
+class WildcardIndex(Generic[T]):
     """Wildcard URL rules: a path-prefix dict per path length, and one regex alternation.
+
+    Each rule carries a payload (the matcher's ``Match``); ``lookup`` returns the payload of
+    the rule that wins, or ``None``.
 
     Example::
 
-        >>> svc = Service.from_dict({"id": "v", "name": "V", "category": "analytics",
-        ...     "description": "x", "vendor": {"name": "V"},
-        ...     "urls": [{"host": "*", "path": "/_vercel/insights/"}]})
         >>> index = WildcardIndex()
-        >>> index.add(svc.data["urls"][0], svc, order=0)
+        >>> index.add({"host": "*", "path": "/_vercel/"}, "vercel", imported=False, order=0)
         >>> index.freeze()
-        >>> index.lookup("/_vercel/insights/view", None).pattern
-        'url:*/_vercel/insights/'
+        >>> index.lookup("/_vercel/insights/view", None)
+        'vercel'
         >>> index.lookup("/about/", None) is None
         True
     """
 
     def __init__(self) -> None:
-        self._by_path: dict[str, list[_Rule]] = {}
+        self._by_path: dict[str, list[_Rule[T]]] = {}
         self._lengths: tuple[int, ...] = ()
         self._any_path: re.Pattern[str] | None = None
-        self._regex_rules: list[_Rule] = []
-        self._loose: list[_Rule] = []
+        self._regex_rules: list[_Rule[T]] = []
+        self._loose: list[_Rule[T]] = []
         self._any: re.Pattern[str] | None = None
 
     def __len__(self) -> int:
         return sum(map(len, self._by_path.values())) + len(self._regex_rules)
 
-    def add(self, rule: dict[str, Any], service: Service, order: int) -> None:
-        """Index one ``[[urls]]`` table whose host is ``*`` (already validated)."""
-        pattern = "url:*" + rule.get("path", "")
-        if "regex" in rule:
-            pattern += f" regex:{rule['regex']}"
-        if "resource" in rule:
-            pattern += f" resource:{rule['resource']}"
-        match = Match(service.id, pattern, service, "request", CONFIDENCE)
+    def add(self, rule: dict[str, Any], payload: T, imported: bool, order: int) -> None:
+        """Index one ``[[urls]]`` table whose host is ``*`` (already validated).
+
+        Own rules (``imported=False``) beat imported ones, then the more specific rule, then
+        the one added first (lower ``order``).
+        """
         regex = re.compile(rule["regex"]) if "regex" in rule else None
-        rank = (int(service.imported), -specificity(rule), order)
-        indexed = _Rule(rule.get("path"), regex, rule.get("resource"), rank, match)
+        rank = (int(imported), -specificity(rule), order)
+        indexed = _Rule(rule.get("path"), regex, rule.get("resource"), rank, payload)
         if indexed.path is not None:
             self._by_path.setdefault(indexed.path, []).append(indexed)
         else:
@@ -206,9 +207,9 @@ class WildcardIndex:
         sources = [f"(?:{_prefilter(r.regex.pattern)})" for r in joinable if r.regex is not None]
         self._any = re.compile("|".join(sources)) if sources else None
 
-    def lookup(self, tail: str, resource_type: str | None) -> Match | None:
-        """The best wildcard rule for a URL's path-and-query ``tail``, or ``None``."""
-        best: _Rule | None = None
+    def lookup(self, tail: str, resource_type: str | None) -> T | None:
+        """The payload of the best wildcard rule for a URL's path-and-query ``tail``."""
+        best: _Rule[T] | None = None
         by_path = self._by_path
         lengths = self._lengths if self._any_path and self._any_path.match(tail) else ()
         for length in lengths:
@@ -227,7 +228,7 @@ class WildcardIndex:
                 if rule.fits(tail, resource_type):
                     best = rule
                     break
-        return best.match if best is not None else None
+        return best.payload if best is not None else None
 
 
 PATH_ONLY = "^[^?#]*"
@@ -249,8 +250,3 @@ _UNJOINABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 def _joinable(regex: re.Pattern[str]) -> bool:
     extra_flags = regex.flags & ~re.UNICODE
     return not (extra_flags or regex.groupindex or _UNJOINABLE.search(regex.pattern))
-
-
-def wildcard_rules(services: Iterable[Service]) -> int:
-    """How many wildcard URL rules ``services`` hold (for the benchmark)."""
-    return sum(1 for s in services for rule in s.data.get("urls", []) if rule["host"] == WILDCARD)

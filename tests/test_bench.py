@@ -27,3 +27,23 @@ def test_bench_measures_the_no_interaction_phase_only():
     from benchmarks.bench import bench_web, config_for
 
     assert config_for(bench_web(10), 10, 4).phases == ("no-interaction",)
+
+
+def test_default_settings_are_the_scanners_defaults_in_one_phase():
+    # The default-settings ratio compares the scan a user runs (one phase) with a bare loop.
+    from benchmarks.bench import bench_web, default_config, three_phase_config
+    from scanner.config import ScanConfig
+
+    defaults = ScanConfig(url="")
+    config = default_config(bench_web(10), 10)
+    assert config.phases == ("no-interaction",)
+    assert (config.dwell, config.idle_timeout, config.clock, config.concurrency) == (
+        defaults.dwell,
+        defaults.idle_timeout,
+        defaults.clock,
+        defaults.concurrency,
+    )
+    assert default_config(bench_web(10), 10, clock="real").clock == "real"
+    three = three_phase_config(bench_web(10), 20)
+    assert three.phases == defaults.phases and three.max_pages == 20
+    assert (three.dwell, three.clock) == (defaults.dwell, defaults.clock)

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from scanner.collect.cookies import from_jar, merge, parse_set_cookie, value_digest
-from scanner.collect.observe import script_from_stack
+from scanner.collect.recorder import script_from_stack
 
 
 def test_max_age_domain_flags():

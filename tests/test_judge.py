@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 
-from scanner.rules import need_of
 from scanner.analyse.judge import MAX_LIFETIME_DAYS, judge
 from scanner.analyse.verdict import access_limited, verdict_of
 from scanner.model import (
@@ -20,6 +19,7 @@ from scanner.model import (
     StorageItem,
     Visit,
 )
+from scanner.rules import need_of
 
 START = "https://shop.example.com/"
 PAGE2 = "https://shop.example.com/p2"

@@ -1,16 +1,23 @@
-"""The signature database: schema validation, loading, precedence and the matcher."""
+"""The signature database: validation, loading, precedence, the matcher, the JSON Schema."""
 
+import ast
 import copy
+import functools
+import graphlib
 import json
 import tomllib
+from pathlib import Path
 
+import grimp
+import jsonschema
 import pytest
 
 import signatures
-from signatures import Match, Service, SignatureDB, SignatureError
+from signatures import Match, Service, SignatureDB, SignatureError, json_schema
 from signatures._toml import dumps
 from signatures.loader import read_all, read_file
 from signatures.matcher import host_of
+from signatures.schema import ServiceFile
 
 BASE = {
     "id": "acme",
@@ -60,6 +67,12 @@ def write(path, data):
             "'cookies[0].duration_days' is given for a session cookie",
         ),
         ({"cookies": [{"name": "x", "duration_days": True}]}, "'cookies[0].duration_days'"),
+        (
+            {"cookies": [{"name": "x", "duration_days": -1}]},
+            "'cookies[0].duration_days' must be a number of days >= 0 (got -1)",
+        ),
+        ({"cookies": {"name": "x"}}, "'cookies' must be an array of tables (got dict)"),
+        ({"cookies": [{"name": "x", "nmae": "y"}]}, "'cookies[0].nmae' (did you mean 'name'?)"),
         ({"cookies": [{"purpose": "x"}]}, "'cookies[0].name' is required"),
         ({"urls": [{"host": "google.com"}]}, "'urls[0]' needs 'path', 'regex' or 'resource'"),
         ({"urls": [{"host": "google.com", "path": "x"}]}, "'urls[0].path' must start with '/'"),
@@ -67,7 +80,10 @@ def write(path, data):
         ({"vendor": {"name": "A", "country": "France"}}, "'vendor.country' must look like"),
         ({"vendor": {"name": "A", "hosts": ["a.com"]}}, "must come before the first [table]"),
         ({"compliance": {"consent_required": "yes"}}, "'compliance.consent_required'"),
-        ({"compliance": {"consent_required": 1}}, "'compliance.consent_required'"),
+        (
+            {"compliance": {"consent_required": 1}},
+            "'compliance.consent_required' must be one of true, false, depends (got 1)",
+        ),
         ({"compliance": {"risk": "severe"}}, "'compliance.risk' must be one of low"),
         (
             {"compliance": {"legal_bases": [{"use": "x", "basis": "vibes"}]}},
@@ -78,6 +94,7 @@ def write(path, data):
         ({"website": "www.acme.com"}, "'website' must be an http(s) URL"),
         ({"description": "  "}, "'description' must not be empty"),
         ({"id": "Acme"}, "'id' must look like"),
+        ({"website": None}, "'website' must be a string (got NoneType)"),  # TOML has no null
     ],
 )
 def test_validation_names_file_and_field(change, message):
@@ -85,6 +102,10 @@ def test_validation_names_file_and_field(change, message):
         Service.from_dict(service(**change), origin="services/acme.toml")
     assert str(info.value).startswith("services/acme.toml: ")
     assert message in str(info.value)
+    # The JSON Schema, generated from the same declaration, rejects it too (but for the two
+    # checks that span fields and that JSON Schema does not express).
+    if not any(words in str(info.value) for words in ("session cookie", "regular expression")):
+        assert not schema_validator("service.schema.json").is_valid(service(**change))
 
 
 def test_required_fields_and_imported_relaxation():
@@ -193,6 +214,22 @@ def test_pack_errors_name_the_entry(tmp_path):
     nolicence = {"pack": {"name": "p", "source": "x"}, "services": []}
     with pytest.raises(SignatureError, match="'pack.licence' is required"):
         read_file(write(tmp_path / "q.toml", nolicence))
+    typo = pack("p", [])
+    typo["service"] = typo.pop("services")
+    with pytest.raises(
+        SignatureError, match=r"unknown key 'service' \(did you mean 'services'\?\)"
+    ):
+        read_file(write(tmp_path / "r.toml", typo))
+    slip = pack("p", [service(vendor={"name": "V", "hosts": ["a.io"]})])
+    with pytest.raises(SignatureError) as info:
+        read_file(write(tmp_path / "s.toml", slip))
+    assert str(info.value).endswith(
+        "s.toml: services[0] (acme): unknown key 'vendor.hosts' "
+        "(top-level 'hosts' must come before the first [table] header)"
+    )
+    dup = write(tmp_path / "t.toml", pack("p", [service(id="x"), service(id="x")]))
+    with pytest.raises(SignatureError, match=r"services\[1\] \(x\): duplicate id 'x' in the pack"):
+        read_file(dup)
 
 
 # --- matcher --------------------------------------------------------------------------------
@@ -329,8 +366,9 @@ def test_toml_writer_round_trips():
 
 @pytest.mark.parametrize(
     "module_name",
-    ["signatures", "signatures._toml", "signatures.loader", "signatures.matcher",
-     "signatures.model", "signatures.ocd", "signatures.schema", "signatures.wildcard"],
+    ["signatures", "signatures._toml", "signatures.errors", "signatures.json_schema",
+     "signatures.loader", "signatures.matcher", "signatures.model", "signatures.ocd",
+     "signatures.schema", "signatures.validate", "signatures.vocabulary", "signatures.wildcard"],
 )  # fmt: skip
 def test_docstring_examples(module_name):
     import doctest
@@ -339,3 +377,62 @@ def test_docstring_examples(module_name):
     module = importlib.import_module(module_name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+# --- the declaration, its JSON Schema, the package's imports -----------------------------------
+
+REGENERATE = ".venv/bin/python -m signatures.json_schema"
+
+
+@pytest.mark.parametrize("name", sorted(json_schema.SCHEMA_FILES))
+def test_committed_json_schema_is_generated_from_the_declaration(name):
+    model, title = json_schema.SCHEMA_FILES[name]
+    committed = (json_schema.PACKAGE_DIR / name).read_text(encoding="utf-8")
+    assert committed == json_schema.render(model, title), (
+        f"signatures/{name} differs from what signatures/schema.py declares; "
+        f"regenerate it with:\n    {REGENERATE}"
+    )
+
+
+@functools.cache
+def schema_validator(name):
+    schema = json.loads((json_schema.PACKAGE_DIR / name).read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def test_json_schema_accepts_the_bundled_files():
+    validator = schema_validator("service.schema.json")
+    for path in sorted(signatures.BUNDLED_DIR.glob("*.toml")):
+        errors = [e.message for e in validator.iter_errors(tomllib.loads(path.read_text()))]
+        assert errors == [], path.name
+
+
+def test_every_field_is_described_by_its_docstring():
+    schema = json_schema.json_schema(ServiceFile)
+    assert schema["properties"]["hosts"]["description"] == (
+        ServiceFile.model_fields["hosts"].description
+    )
+    for table in [schema, *schema["$defs"].values()]:
+        assert table.get("description"), table.get("title")
+        for key, field in table["properties"].items():
+            # A table field may keep its table's description ($ref), which pydantic omits.
+            assert field.get("description") or field.get("$ref"), (table.get("title"), key)
+
+
+def test_signatures_imports_no_project_room_no_cycle_no_lazy_import():
+    graph = grimp.build_graph("signatures", include_external_packages=True)
+    assert not {"scanner", "reports"} & graph.modules
+    own = {m for m in graph.modules if m.startswith("signatures")}
+    imports = {m: graph.find_modules_directly_imported_by(m) & own for m in own}
+    list(graphlib.TopologicalSorter(imports).static_order())  # CycleError names the cycle
+    for path in Path(signatures.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        nested = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom) and node not in tree.body
+        ]
+        assert nested == [], f"{path.name}: import inside a function or block, line {nested}"

@@ -1,12 +1,15 @@
 """The Open Cookie Database importer, on a small fixture in the same CSV format."""
 
+import json
 import tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 import signatures
 from signatures import SignatureError, ocd
+from signatures.json_schema import PACKAGE_DIR
 from signatures.ocd import Retention, parse_domains, parse_retention
 
 SAMPLE = Path(__file__).parent / "fixtures" / "ocd-sample.csv"
@@ -93,6 +96,14 @@ def test_pack_records_licence_and_source(imported):
     assert doc["pack"]["imported_from"] == "ocd-sample.csv"
     for svc in doc["services"]:
         assert svc["sources"][0]["title"] == "Open Cookie Database (Apache-2.0)"
+
+
+def test_pack_passes_the_pack_json_schema(imported):
+    _, doc = imported
+    schema = json.loads((PACKAGE_DIR / "pack.schema.json").read_text(encoding="utf-8"))
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(doc)) == []
+    doc["services"][0]["cookie"] = []  # what validation rejects, the schema rejects
+    assert not jsonschema.Draft202012Validator(schema).is_valid(doc)
 
 
 def test_conversion_rules(imported):

@@ -24,6 +24,15 @@ Finding types (stable, documented in the JSON schema) and when they are raised:
 - ``verdict`` (info, exactly one): the verdict for the site and for each service, in its
   evidence; see ``verdicts``.
 
+How strong a cookie is as evidence: the browser's cookie jar (``jar``) and a ``Set-Cookie``
+header (``wire``) are the browser's own record; a ``document.cookie`` write reported by the
+init script (``js``) is what a script in the page did, caught inside the page. A cookie whose
+only source is ``js`` (set and removed before the jar was read, or refused by the browser) is
+kept, with ``"verified": false`` in its evidence item, but never makes a finding more severe
+by itself: when every observation behind a ``tracking_*`` finding is such a cookie, the
+severity drops one level (high -> medium, medium -> low) and the message says so. One
+request, jar or wire observation of the same service is enough for the full severity.
+
 Example::
 
     result = dataclasses.replace(result, findings=judge(result))
@@ -44,6 +53,13 @@ MAX_LIFETIME_DAYS = 13 * 365.25 / 12
 MAX_EVIDENCE = 25
 
 _SEVERITY = {"required": "high", "depends": "medium"}
+#: One level down, for findings that rest only on unverified (script-reported) cookies.
+_WEAKER = {"high": "medium", "medium": "low", "low": "low", "info": "info"}
+
+
+def verified(item: dict[str, Any]) -> bool:
+    """False for a cookie evidence item seen only through a page script (``sources == js``)."""
+    return not (item.get("kind") == "cookie" and item.get("sources") == ["js"])
 
 
 def judge(result: ScanResult) -> tuple[Finding, ...]:
@@ -99,6 +115,8 @@ def tracking(result: ScanResult, index: Index, phase: Phase, kind: str) -> list[
         if need == "exempt":
             continue
         item = index.evidence(match)
+        if not verified(item):
+            item["verified"] = False
         if choice is not None:
             if match.kind == "storage" and item.get("time_ms") is None:
                 continue  # a key kept from before the choice, not written after it
@@ -116,7 +134,14 @@ def tracking(result: ScanResult, index: Index, phase: Phase, kind: str) -> list[
         message = f"{ref['name']} ({ref['category']}) was active {when}"
         if need == "depends":
             message += "; it needs consent unless configured to be exempt"
-        findings.append(_finding(kind, _SEVERITY[need], phase, ref, evidence, message))
+        severity = _SEVERITY[need]
+        if not any(verified(e) for e in evidence):
+            severity = _WEAKER[severity]
+            message += (
+                "; seen only as a cookie a page script wrote, never in the browser's cookie "
+                "jar or on the wire"
+            )
+        findings.append(_finding(kind, severity, phase, ref, evidence, message))
     return findings
 
 
@@ -235,6 +260,8 @@ def cookie_lifetimes(result: ScanResult) -> list[Finding]:
                     "stored_lifetime_days": cookie.lifetime_days,
                     "set_by": cookie.set_by,
                 }
+                if cookie.sources == ("js",):
+                    item["verified"] = False
                 if match is not None:
                     item["pattern"] = match.pattern
                     owner.setdefault(key, match.service_id)

@@ -1,13 +1,16 @@
 """The ``cookiescan`` command line. Options -> ``ScanConfig`` -> ``scan()`` -> a file.
 
 Exit codes: 0 the scan completed; 1 ``--fail-on`` matched a finding; 2 bad input
-(URL, option, file); 3 the scan completed but some pages had errors; 4 the browser could not
-run; 130 interrupted (the pages already scanned are kept in the journal).
+(URL, option, file, a history database that cannot be used, a full disk); 3 the scan
+completed but some pages had errors (a page closed at its deadline is one), or the scan
+itself broke; 4 the browser could not run; 130 interrupted (Ctrl-C: the pages already scanned
+are kept in the journal).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import sys
 import tempfile
@@ -24,11 +27,13 @@ from scanner.cli.common import (
     fail_on_reasons,
     load_result,
     output_options,
+    run_interruptibly,
+    store_errors,
     write_output,
 )
 from scanner.cli.options import scan_config_options
 from scanner.config import ScanConfig
-from scanner.errors import BrowserError, BrowserNotFound, ConfigError, ScanError
+from scanner.errors import BrowserError, BrowserNotFound, ConfigError, ScanError, first_line
 from scanner.model import ScanResult
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_PAGE_ERRORS, EXIT_BROWSER, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
@@ -51,6 +56,7 @@ def cli() -> None:
 @click.option("--no-history", is_flag=True, help="Do not record this scan in the history.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 @output_options
+@store_errors
 def scan(
     url: str | None,
     fmt: str,
@@ -80,6 +86,10 @@ def scan(
         config = ScanConfig(url=url or DEMO_URL, **options)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    if not no_history and (url is not None or "new" in fail_on):
+        from scanner.fleet import history
+
+        history.check(db)  # a database that cannot be used costs no scan
     result = _run(config, demo=url is None, output=output, echo=echo)
     write_output(result, fmt, output, config.include_cookie_values)
     pages = sum(len(p.visits) for p in result.phases)
@@ -114,7 +124,10 @@ def _record(result: ScanResult, db: str | None, echo: Callable[[str], None]) -> 
 def _run(
     config: ScanConfig, *, demo: bool, output: str | None, echo: Callable[[str], None]
 ) -> ScanResult:
-    from scanner import scan as run_scan
+    from scanner import scan_async
+
+    def run_scan(config: ScanConfig, **kwargs: Any) -> ScanResult:
+        return run_interruptibly(scan_async(config, **kwargs))
 
     if output:
         journal = Path(output + ".partial.jsonl")
@@ -154,11 +167,11 @@ def _run(
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - never a traceback; the journal keeps the pages
         click.echo(
-            f"Error: the scan failed ({type(exc).__name__}: {exc}); the pages already "
-            f"scanned are in {journal}",
+            f"Error: the scan failed ({type(exc).__name__}: {first_line(exc, default='')}); "
+            f"the pages already scanned are in {journal}",
             err=True,
         )
-        sys.exit(1)
+        sys.exit(EXIT_PAGE_ERRORS)  # the scan broke: not 1, which means findings
     journal.unlink(missing_ok=True)
     return result
 
@@ -208,11 +221,13 @@ def report(
 def _attach_rooms() -> None:
     """Commands that live with their rooms: signatures, batch/history/diff, schedules."""
     from scanner.cli.batch import batch
+    from scanner.cli.email import email_command
     from scanner.cli.history import diff, history
     from scanner.cli.schedule import schedule
+    from scanner.cli.serve import serve
     from signatures.cli import signatures_cli
 
-    for command in (signatures_cli, batch, history, diff, schedule):
+    for command in (signatures_cli, batch, history, diff, schedule, serve, email_command):
         cli.add_command(command)
 
 
@@ -220,7 +235,21 @@ _attach_rooms()
 
 
 def main() -> None:
-    cli(prog_name="cookiescan")
+    try:
+        try:
+            cli(prog_name="cookiescan")
+        finally:
+            sys.stdout.flush()  # here, not at exit, where a failure is only a traceback
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_FULL:
+            raise
+        # stdout on a full disk (or a file too big for it): one line, exit 2, no traceback.
+        click.echo(f"Error: cannot write the output: {exc.strerror or exc}", err=True)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        sys.exit(EXIT_USAGE)
+
+
+_OUTPUT_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,14 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import db_option, echo_json, fail_on_option, fail_on_reasons, load_result
+from scanner.cli.common import (
+    db_option,
+    echo_json,
+    fail_on_option,
+    fail_on_reasons,
+    load_result,
+    store_errors,
+)
 from scanner.cli.options import given_options, scan_config_options
 from scanner.errors import ConfigError
 
@@ -55,6 +62,7 @@ EXIT_SITES_FAILED = 3
     help="Write the JSON summary here instead of stdout.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@store_errors
 def batch(
     sites: str,
     out_dir: str | None,
@@ -93,13 +101,19 @@ def batch(
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     out = Path(out_dir) if out_dir else Path(sites).with_name(Path(sites).stem + "-results")
+    from scanner.fleet import history
+
+    if not no_history:
+        history.check(db)  # a database that cannot be used costs no scan
 
     def record(outcome: dict[str, Any]) -> None:
         if no_history or not outcome.get("result_file"):
             return
-        from scanner.fleet import history
-
-        scan_id = history.record(load_result(outcome["result_file"]), db, source="batch")
+        try:
+            scan_id = history.record(load_result(outcome["result_file"]), db, source="batch")
+        except (history.StoreError, click.ClickException) as exc:
+            say(f"warning: {outcome['name']} not recorded in the history: {exc}")
+            return
         outcome["history_id"] = scan_id
 
     try:

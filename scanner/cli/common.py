@@ -3,16 +3,99 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import json
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from scanner.analyse.diff import FAIL_ON, fail_on
 from scanner.collect.journal import load_journal
 from scanner.model import ScanResult
+
+T = TypeVar("T")
+
+
+class InputError(click.ClickException):
+    """Bad input that is not a usage mistake (a file, a database, a full disk): one line,
+    ``Error: ...``, exit 2."""
+
+    exit_code = 2
+
+
+def store_errors(fn: Callable[..., T]) -> Callable[..., T]:
+    """A command whose history database or schedule store cannot be used exits 2 with one
+    line (``scanner.fleet.history.StoreError``), never a traceback."""
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> T:
+        from scanner.fleet.history import StoreError
+
+        try:
+            return fn(*args, **kwargs)
+        except StoreError as exc:
+            raise InputError(str(exc)) from None
+
+    return command
+
+
+def run_interruptibly(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)``, where Ctrl-C cancels ``main`` and then raises
+    ``KeyboardInterrupt``, whatever ``main`` raised on its way out.
+
+    Ctrl-C in a terminal reaches Playwright's driver too, which dies at once: the scan's
+    calls then fail with "Target closed" before the cancellation arrives, and those errors
+    must not turn an interruption into "the scan failed". A second Ctrl-C stops waiting for
+    the clean-up.
+    """
+    interrupted = False
+
+    async def guarded() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+
+        def on_sigint() -> None:
+            nonlocal interrupted
+            if interrupted:
+                loop.remove_signal_handler(signal.SIGINT)
+                raise KeyboardInterrupt
+            interrupted = True
+            if task is not None:
+                task.cancel()
+
+        def quiet_after_ctrl_c(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            # Once the driver died of the Ctrl-C, Playwright leaves futures failed with
+            # "Connection closed" that nobody reads: not worth a traceback on the way out.
+            if interrupted and "never retrieved" in str(context.get("message")):
+                return
+            loop.default_exception_handler(context)
+
+        loop.set_exception_handler(quiet_after_ctrl_c)
+        try:
+            loop.add_signal_handler(signal.SIGINT, on_sigint)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows; not the main thread
+            pass
+        try:
+            return await main
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGINT)
+
+    try:
+        result = asyncio.run(guarded())
+    except BaseException:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    if interrupted:  # the scan ended on its own just as Ctrl-C came: still an interruption
+        raise KeyboardInterrupt
+    return result
+
 
 db_option = click.option(
     "--db",
@@ -92,9 +175,9 @@ def write_output(
             return
         rendered = reports.render(result, fmt, **options)
     except reports.ReportError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
     if isinstance(rendered, bytes):
         raise click.UsageError(f"--format {fmt} is binary: give a file with -o")
     click.echo(rendered, nl=False if rendered.endswith("\n") else True)
@@ -109,15 +192,20 @@ def load_result(path: str) -> ScanResult:
             return load_journal(path)
         return reports.load_result(path)
     except reports.ReportError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise InputError(str(exc)) from None
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to be a cookiescan result") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise click.BadParameter(f"{path}: not a readable cookiescan result ({exc})") from None
+        raise InputError(f"{path}: not a readable cookiescan result ({exc})") from None
 
 
 def echo_json(data: Any, output: str | None) -> None:
     """``data`` as indented JSON, to ``output`` (stdout when None)."""
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)

@@ -13,7 +13,14 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import db_option, echo_json, load_result, output_options, write_output
+from scanner.cli.common import (
+    db_option,
+    echo_json,
+    load_result,
+    output_options,
+    store_errors,
+    write_output,
+)
 
 
 @click.group()
@@ -56,6 +63,7 @@ LIST_FIELDS = [
     help="Output format.",
 )
 @db_option
+@store_errors
 def history_list(site: str | None, limit: int | None, fmt: str, db: str | None) -> None:
     """List recorded scans, newest first
 
@@ -84,6 +92,7 @@ def history_list(site: str | None, limit: int | None, fmt: str, db: str | None) 
 @click.argument("scan_id", type=int)
 @output_options
 @db_option
+@store_errors
 def history_show(scan_id: int, fmt: str, output: str | None, db: str | None) -> None:
     """Print a recorded scan's full result (JSON, or --format csv/html)
 
@@ -119,6 +128,7 @@ def history_show(scan_id: int, fmt: str, output: str | None, db: str | None) -> 
     help="Write here instead of stdout.",
 )
 @db_option
+@store_errors
 def history_export(site: str, fmt: str, output: str | None, db: str | None) -> None:
     """Export a site's history: a CSV row per scan, or the latest report with its changes
 
@@ -208,6 +218,7 @@ def _csv(rows: list[dict[str, Any]], fields: list[str]) -> str:
     help="Write here instead of stdout.",
 )
 @db_option
+@store_errors
 def diff(
     old: str | None,
     new: str | None,

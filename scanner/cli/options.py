@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from scanner.config import CONSENT_ENGINES, ScanConfig
+from scanner.config import CLOCKS, CONSENT_ENGINES, ScanConfig
 from scanner.model import PHASES
 
 DEFAULTS = ScanConfig(url="")
@@ -109,9 +109,13 @@ SCAN_OPTIONS: tuple[Spec, ...] = (
     Spec("concurrency", ("--concurrency",), "Pages open at once (0: two per core, at most 8).",
          _int(0)),
     Spec("dwell", ("--dwell",),
-         "Seconds to stay on each page after load, so delayed trackers fire.", _float(0)),
+         "Seconds of page time to stay on each page after load, so delayed trackers fire.",
+         _float(0)),
     Spec("idle_timeout", ("--idle-timeout",),
          "Longest wait in seconds for the network to go quiet.", _float(0)),
+    Spec("clock", ("--clock",),
+         "virtual: page timers run ahead of the wall clock during the dwell (fast); real: wait "
+         "the dwell in wall-clock time.", {"type": click.Choice(CLOCKS)}),
     Spec("page_timeout", ("--page-timeout",), "Seconds before a page load counts as failed.",
          _float(1)),
     Spec("browser", ("--browser",),

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import db_option
+from scanner.cli.common import db_option, store_errors
 from scanner.cli.options import given_options, scan_config_options
 
 store_option = click.option(
@@ -49,6 +49,7 @@ def schedule() -> None:
 @scan_config_options(given_only=True)
 @db_option
 @store_option
+@store_errors
 def schedule_add(
     url: str,
     cron: str | None,
@@ -100,6 +101,7 @@ def _public(entry: dict[str, Any]) -> dict[str, Any]:
               show_default=True, help="Output format.")  # fmt: skip
 @click.option("--verbose", is_flag=True, help="Include every scan option (JSON).")
 @store_option
+@store_errors
 def schedule_list(fmt: str, verbose: bool, store: str | None) -> None:
     """List schedules and their next run time
 
@@ -122,6 +124,7 @@ def schedule_list(fmt: str, verbose: bool, store: str | None) -> None:
 @schedule.command("remove")
 @click.argument("schedule_id", metavar="ID")
 @store_option
+@store_errors
 def schedule_remove(schedule_id: str, store: str | None) -> None:
     """Remove a schedule
 
@@ -148,6 +151,7 @@ def schedule_remove(schedule_id: str, store: str | None) -> None:
               help="Stop after this long (default: run until Ctrl-C or SIGTERM).")  # fmt: skip
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Also log to this file.")
 @store_option
+@store_errors
 def schedule_run(
     workers: int, poll: float, stop_after: float | None, log_file: str | None, store: str | None
 ) -> None:

@@ -15,6 +15,7 @@ whose settings let third-party cookies behave as for a normal visitor.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -37,6 +38,9 @@ DEBIAN_CANDIDATES = (
     "/usr/bin/chromium",
     "/usr/bin/chromium-browser",
 )
+
+#: Seconds for closing the browser, then for stopping Playwright's driver.
+CLOSE_TIMEOUT = 15.0
 
 # Flags that make a scan look like a visitor and keep Chromium off the network except for the
 # pages it is asked to load.
@@ -174,11 +178,21 @@ class LaunchedBrowser:
         return await self.browser.new_context(**options)
 
     async def close(self) -> None:
+        """Close the browser and stop Playwright, each within ``CLOSE_TIMEOUT`` seconds.
+
+        Never raises: after Ctrl-C in a terminal the driver is already gone, and a browser
+        that will not close must not hold the scan (the driver kills it when it stops).
+        """
         try:
             if self.browser is not None:
-                await self.browser.close()
+                await asyncio.wait_for(self.browser.close(), CLOSE_TIMEOUT)
+        except Exception:  # noqa: BLE001 - TimeoutError, or the browser or driver is gone
+            pass
         finally:
-            await self.playwright.stop()
+            try:
+                await asyncio.wait_for(self.playwright.stop(), CLOSE_TIMEOUT)
+            except Exception:  # noqa: BLE001 - the driver is gone or will not stop
+                pass
             if self.persistent_dir:
                 shutil.rmtree(self.persistent_dir, ignore_errors=True)
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
-from scanner.collect.parties import normalize_domain
+from scanner.collect.parties import normalize_domain, site_of
 
 
 @dataclass
@@ -113,6 +113,30 @@ def parse_set_cookie(header: str, host: str, request_path: str = "/") -> RawCook
     if cookie.expires is not None and cookie.expires <= now:
         cookie.deleted = True
     return cookie
+
+
+def settable_from(domain: str, host: str) -> bool:
+    """Whether a document on ``host`` may set a cookie for ``domain`` (RFC 6265 5.3).
+
+    Its own host, or a parent domain of it that is not a public suffix; an IP address only
+    for itself. Example::
+
+        >>> settable_from("example.com", "www.example.com")
+        True
+        >>> settable_from("google-analytics.com", "www.example.com")
+        False
+        >>> settable_from("co.uk", "shop.example.co.uk")
+        False
+    """
+    domain, host = normalize_domain(domain), normalize_domain(host)
+    if not domain or not host:
+        return False
+    if domain == host:
+        return True
+    if not host.endswith("." + domain) or site_of(host) == host:
+        return False  # not a parent domain, or host has none (an IP address, a bare site)
+    # A parent domain at or below the registrable domain, never a public suffix.
+    return domain == site_of(host) or domain.endswith("." + site_of(host))
 
 
 def from_jar(entry: dict) -> RawCookie:

@@ -1,9 +1,18 @@
 """Which pages to visit: URL normalisation, scope, traps, sitemaps. Pure, no browser.
 
+Every URL a site hands the crawler (a link, a sitemap, a ``Sitemap:`` line of robots.txt) is
+untrusted: ``fetch_refusal`` says why one must not be loaded. Only ``http(s)`` URLs of the
+scan's first-party hosts pass; never ``file:``, ``data:``, ``chrome:``…, never another site,
+a loopback or private address, and never a URL that Python and the browser would read
+differently (``https://evil.example\\@www.example.com/`` is ``www.example.com`` to
+``urllib`` and ``evil.example`` to Chromium).
+
 Example::
 
     >>> normalize_url("HTTPS://www.Example.com:443/a/?utm_source=x&b=2&a=1#top")
     'https://www.example.com/a?a=1&b=2'
+    >>> fetch_refusal("file:///etc/hostname", FirstParty("www.example.com"))
+    'not http(s)'
 """
 
 from __future__ import annotations
@@ -30,6 +39,52 @@ SKIPPED_EXTENSIONS = re.compile(
     re.I,
 )
 _VARIABLE_SEGMENT = re.compile(r"^(\d+|[0-9a-f]{8,}|[0-9a-f-]{36}|\d{4}-\d{2}(-\d{2})?)$", re.I)
+
+
+#: Characters the browser's URL parser drops or rewrites where ``urllib`` does not: a backslash
+#: is a path separator to the browser, and tabs, newlines and other controls are stripped.
+_AMBIGUOUS = re.compile(r"[\\\x00-\x20\x7f]")
+#: A host name both parsers read alike: ASCII only (the browser maps Unicode, percent escapes
+#: and full-width punctuation before it resolves; links read from pages are already ASCII).
+_PLAIN_HOST = re.compile(r"[a-z0-9.\-_:]+")  # ":" for IPv6 literals
+
+
+def fetch_refusal(url: str, first_party: FirstParty) -> str:
+    """Why the browser must not load ``url`` for this scan, or ``""`` when it may.
+
+    ``not http(s)`` (another scheme), ``ambiguous`` (no host, a bad port, user info, or
+    characters the browser reads differently from Python) or ``external`` (not a first-party
+    host: another site, an IP address or a private name).
+
+    Example::
+
+        >>> fp = FirstParty("www.example.com")
+        >>> fetch_refusal("https://shop.example.com/sitemap.xml", fp)
+        ''
+        >>> fetch_refusal("https://127.0.0.1/sitemap.xml", fp)
+        'external'
+        >>> fetch_refusal("https://evil.example.net\\\\@www.example.com/", fp)
+        'ambiguous'
+    """
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "ambiguous"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "not http(s)"
+    if _AMBIGUOUS.search(text) or "@" in parts.netloc:
+        return "ambiguous"
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        return "ambiguous"
+    host = parts.hostname or ""
+    if not _PLAIN_HOST.fullmatch(host):
+        return "ambiguous"
+    if not first_party.is_first_party(host):
+        return "external"
+    return ""
 
 
 def check_start_url(url: str) -> str:
@@ -134,6 +189,7 @@ class Frontier:
     patterns: Counter[str] = field(default_factory=Counter)
     accepted: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    refused: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         try:
@@ -143,14 +199,22 @@ class Frontier:
             raise ConfigError(f"invalid include/exclude pattern: {exc}") from None
 
     def in_scope(self, url: str) -> bool:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return False
-        return self.first_party.is_first_party(parts.hostname)
+        return not fetch_refusal(url, self.first_party)
 
     def add(self, url: str, depth: int) -> bool:
-        """Queue ``url`` if it is new, in scope and within every limit."""
+        """Queue ``url`` if it is new, in scope and within every limit.
+
+        Out-of-scope URLs are counted in ``skipped`` by ``fetch_refusal`` reason, once each;
+        they are checked as written, before normalisation could hide what the browser would
+        load.
+        """
         if depth > self.max_depth or self.accepted >= self.max_pages:
+            return False
+        refusal = fetch_refusal(url, self.first_party)
+        if refusal:
+            if url not in self.refused:
+                self.refused.add(url)
+                self.skipped[refusal] += 1
             return False
         try:
             key = normalize_url(url)
@@ -176,8 +240,6 @@ class Frontier:
         return sum(self.add(u, depth) for u in urls)
 
     def _reject_reason(self, url: str, key: str) -> str:
-        if not self.in_scope(key):
-            return "external"
         if SKIPPED_EXTENSIONS.search(urlsplit(key).path):
             return "not a page"
         if self._include and not any(p.search(url) for p in self._include):

@@ -1,76 +1,173 @@
 """The JavaScript that cookiescan puts into every page it scans.
 
-``COOKIE_HOOK`` is an init script (it runs before the page's own scripts in every frame): it
-reports each ``document.cookie`` / ``cookieStore`` write, each ``localStorage`` /
-``sessionStorage.setItem`` and each service-worker registration, with the script that made it,
-through Playwright bindings. ``STORAGE_JS`` reads a frame's storage keys after the page.
+``cookie_hook(channel)`` is an init script (it runs before the page's own scripts in every
+frame): it reports each ``document.cookie`` / ``cookieStore`` write, each ``localStorage`` /
+``sessionStorage.setItem`` and each service-worker registration, with the stack of the script
+that made it, through Playwright bindings. ``STORAGE_JS`` reads a frame's storage keys after
+the page.
+
+The page must not be able to speak on that channel: a site that could call it would forge
+evidence (a ``_ga`` cookie "on google-analytics.com" with no request to Google). So each
+browser context gets a ``Channel``: three binding names and a token, random
+(``secrets.token_hex``) and never written into the page's global scope. The init script runs
+in strict mode and, before any page script:
+
+- keeps Playwright's raw DevTools binding (``__playwright__binding__``) in its closure and
+  removes its own binding names from Playwright's binding controller and from ``window``, so
+  neither enumerating ``window`` nor the controller finds them;
+- sends every report itself, as the JSON payload Playwright's controller would, built with
+  string concatenation and a ``JSON.stringify`` kept from before the page ran (on strings
+  only: no ``toJSON`` hook of the page runs), so a page that wraps the globals sees nothing;
+- passes the token first: ``ContextObserver`` drops any call without it.
+
+(Playwright then cannot hand the handler's empty result back to a binding it no longer
+knows; it logs that under ``DEBUG=pw:error`` only.)
+
+When Playwright changes and the raw binding is not there, the script falls back to the
+binding functions it captured (still under their random names, still with the token), which
+a page could observe but not find. The observer checks what arrives anyway (the cookie's
+domain against the frame that wrote it, the storage origin against that frame's origin).
 """
 
-BINDING = "__cookiescanCookie"
-WORKER_BINDING = "__cookiescanWorker"
-STORAGE_BINDING = "__cookiescanStorage"
+from __future__ import annotations
 
-# Reports every cookie write with the URL of the script that made it (first http(s) frame of
-# the stack that is not this hook).
-COOKIE_HOOK = """
+import json
+import secrets
+from dataclasses import dataclass
+
+#: Playwright's DevTools binding and binding controller (playwright-core, server/page.ts and
+#: injected/bindingsController.ts), as of Playwright 1.5x–1.6x.
+PLAYWRIGHT_BINDING = "__playwright__binding__"
+PLAYWRIGHT_CONTROLLER = "__playwright__binding__controller__"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """The secret names and token of one context's page-to-scanner channel.
+
+    Example::
+
+        channel = Channel.new()
+        await context.expose_binding(channel.cookie, on_cookie)   # ... storage, worker
+        await context.add_init_script(cookie_hook(channel))
+    """
+
+    cookie: str
+    storage: str
+    worker: str
+    token: str
+
+    @classmethod
+    def new(cls) -> Channel:
+        def name() -> str:
+            return "_" + secrets.token_hex(16)
+
+        return cls(cookie=name(), storage=name(), worker=name(), token=secrets.token_hex(32))
+
+    def accepts(self, token: object) -> bool:
+        """True when ``token`` is this channel's (constant-time comparison)."""
+        return isinstance(token, str) and secrets.compare_digest(token, self.token)
+
+
+# Placeholders are filled by ``cookie_hook``. Nothing after the first statement block may call a
+# method the page can replace (prototype methods, globals) on the way to ``raw``: the token
+# travels only through closure variables, string concatenation and captured functions.
+_HOOK = """
 (() => {
-  const send = (text) => {
+  "use strict";
+  const g = globalThis;
+  const CHANNEL = __CHANNEL__;
+  const stringify = JSON.stringify;
+  const Str = String;
+  const Err = Error;
+  const Url = URL;
+  const apply = Reflect.apply;  // a page can replace Function.prototype.call and .apply
+  const raw = g[__RAW__];
+  const controller = g[__CONTROLLER__];
+  const fallback = {};
+  let seq = 0;
+  for (const kind of ["cookie", "storage", "worker"]) {
+    const name = CHANNEL[kind];
+    fallback[kind] = g[name];
+    if (typeof raw === "function") {
+      try { controller.removeBinding(name); } catch (e) {}
+    }
+    try { delete g[name]; } catch (e) {}
+  }
+  const send = (kind, a, b, c) => {
     try {
-      const stack = (new Error().stack || "").split("\\n").slice(2).join("\\n");
-      const fn = window["%s"];
-      if (typeof fn === "function") fn(String(text), stack, location.href);
+      const name = CHANNEL[kind];
+      if (typeof raw === "function") {
+        seq += 1;
+        raw('{"name":' + stringify(name) + ',"seq":' + seq + ',"serializedArgs":[' +
+            stringify(CHANNEL.token) + "," + stringify(Str(a)) + "," + stringify(Str(b)) +
+            "," + stringify(Str(c)) + "]}");
+      } else if (typeof fallback[kind] === "function") {
+        fallback[kind](CHANNEL.token, Str(a), Str(b), Str(c)).catch(() => {});
+      }
     } catch (e) {}
   };
+  const stack = () => {
+    try { return Str(new Err().stack || ""); } catch (e) { return ""; }
+  };
+  const cookie = (text) => send("cookie", text, stack(), location.href);
   const desc = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
   if (desc && desc.set) {
+    const get = desc.get, set = desc.set;
     Object.defineProperty(Document.prototype, "cookie", {
       configurable: true, enumerable: desc.enumerable,
-      get() { return desc.get.call(this); },
-      set(v) { send(v); return desc.set.call(this, v); },
+      get() { return apply(get, this, []); },
+      set(v) { cookie(v); return apply(set, this, [v]); },
     });
   }
-  if (window.Storage) {
+  if (g.Storage) {
     // Remember which script wrote which storage key, and when.
     const setItem = Storage.prototype.setItem;
     Storage.prototype.setItem = function (key) {
       try {
-        const fn = window["%s"];
-        const kind = this === window.localStorage ? "local" : "session";
-        const stack = (new Error().stack || "").split("\\n").slice(2).join("\\n");
-        if (typeof fn === "function") fn(location.origin, kind, String(key), stack);
+        const kind = this === g.localStorage ? "local" : "session";
+        send("storage", kind, key, stack());
       } catch (e) {}
-      return setItem.apply(this, arguments);
+      return apply(setItem, this, arguments);
     };
   }
-  if (window.ServiceWorkerContainer) {
+  if (g.ServiceWorkerContainer) {
     // Remember which page registered a service worker: its requests are credited there.
     const register = ServiceWorkerContainer.prototype.register;
     ServiceWorkerContainer.prototype.register = function (url) {
-      try {
-        const fn = window["%s"];
-        if (typeof fn === "function") fn(String(new URL(url, location.href)));
-      } catch (e) {}
-      return register.apply(this, arguments);
+      try { send("worker", new Url(url, location.href).href, "", ""); } catch (e) {}
+      return apply(register, this, arguments);
     };
   }
-  if (window.cookieStore && window.CookieStore) {
+  if (g.cookieStore && g.CookieStore) {
     const set = CookieStore.prototype.set;
     CookieStore.prototype.set = function (a, b) {
       try {
-        if (typeof a === "string") { send(a + "=" + b); }
+        if (typeof a === "string") { cookie(a + "=" + b); }
         else if (a) {
           let t = a.name + "=" + a.value;
           if (a.expires) t += "; expires=" + new Date(a.expires).toUTCString();
           if (a.domain) t += "; domain=" + a.domain;
           if (a.path) t += "; path=" + a.path;
-          send(t);
+          cookie(t);
         }
       } catch (e) {}
-      return set.apply(this, arguments);
+      return apply(set, this, arguments);
     };
   }
 })();
-""" % (BINDING, STORAGE_BINDING, WORKER_BINDING)
+"""
+
+
+def cookie_hook(channel: Channel) -> str:
+    """The init script that reports cookie, storage and service-worker writes on ``channel``."""
+    names = {"cookie": channel.cookie, "storage": channel.storage, "worker": channel.worker}
+    return (
+        _HOOK.replace("__CHANNEL__", json.dumps({**names, "token": channel.token}))
+        .replace("__RAW__", json.dumps(PLAYWRIGHT_BINDING))
+        .replace("__CONTROLLER__", json.dumps(PLAYWRIGHT_CONTROLLER))
+    )
+
 
 STORAGE_JS = """
 () => {

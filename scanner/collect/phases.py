@@ -16,11 +16,24 @@ from typing import Any
 from urllib.parse import urljoin
 
 from scanner.collect.browser import LaunchedBrowser
-from scanner.collect.crawl import Frontier, extract_sitemap_urls, sitemaps_from_robots
+from scanner.collect.crawl import (
+    Frontier,
+    extract_sitemap_urls,
+    fetch_refusal,
+    sitemaps_from_robots,
+)
 from scanner.collect.journal import Journal
 from scanner.collect.observe import ContextObserver, PageRecorder
 from scanner.collect.parties import FirstParty
-from scanner.collect.visit import OnLoaded, PhaseScope, visit_page
+from scanner.collect.visit import OnLoaded, PhaseScope
+from scanner.collect.watchdog import (
+    SITEMAP_DEADLINE,
+    PageGuard,
+    close_context,
+    consent_timed_out,
+    page_deadline,
+    timed_out,
+)
 from scanner.config import ScanConfig
 from scanner.model import ConsentAction, Phase, PhaseResult, Visit
 
@@ -80,6 +93,8 @@ class PhaseRunner:
 
     async def run(self, pages: list[tuple[str, int]] | None) -> PhaseResult:
         context = await self.new_context()
+        # Every visit ends by its deadline, whatever the page's script does (watchdog.py).
+        self.guard = PageGuard()
         observer = ContextObserver()
         await observer.attach(context)
         scope = PhaseScope(context, observer, self.config, self.first_party, self.phase)
@@ -96,14 +111,21 @@ class PhaseRunner:
                 self.holding = False
             if pages is None:
                 if self.config.use_sitemap:
-                    await self._add_sitemap_pages()
+                    try:
+                        await asyncio.wait_for(self._add_sitemap_pages(), SITEMAP_DEADLINE)
+                    except TimeoutError:
+                        self.progress(
+                            f"[{self.phase}] sitemap skipped: not read within "
+                            f"{SITEMAP_DEADLINE:g} s"
+                        )
             else:
                 self.frontier.queue.extend(p for p in pages if p[0] != self.config.url)
             self._drain(queue)
             workers = self.config.concurrency or default_concurrency()
             await self._work(scope, queue, follow, workers)
         finally:
-            await context.close()
+            await close_context(context)
+            await self.guard.settle()
         visits = tuple(v for _, v in sorted(self.visits, key=lambda item: item[0]))
         return PhaseResult(phase=self.phase, visits=visits, consent=self.consent)
 
@@ -135,7 +157,10 @@ class PhaseRunner:
                 if self.deadline and time.monotonic() > self.deadline:
                     continue  # over the time budget: leave the rest unvisited
                 hook = self._consent_hook() if url == self.config.url else None
-                visit, links = await visit_page(scope, url, depth, hook)
+                seconds = page_deadline(self.config, consent=hook is not None)
+                visit, links = await self.guard.visit(scope, url, depth, hook, seconds)
+                if hook is not None and timed_out(visit):
+                    self.consent = consent_timed_out(self.consent, self.phase, visit)
                 self.visits.append((self.order.get(url, len(self.order)), visit))
                 if self.journal:
                     self.journal.visit(visit)
@@ -168,21 +193,63 @@ class PhaseRunner:
         """Queue pages listed in robots.txt ``Sitemap:`` lines and /sitemap.xml (depth 1).
 
         Fetched through the browser (so proxy and host rules apply) in a context of its own,
-        so nothing it sets leaks into the phase's observations.
+        so nothing it sets leaks into the phase's observations. The site writes robots.txt and
+        its sitemaps, so every URL in them is untrusted: only ``http(s)`` sitemaps on the
+        scan's first-party hosts are fetched (``crawl.fetch_refusal``), never a local file,
+        another site or a private address, and the discovery page itself runs no script and
+        follows no redirect or subresource off the site (``_OffSiteGuard``). Refusals are
+        counted in ``frontier.skipped`` (``sitemap <reason>``) and reported through
+        ``progress``.
         """
-        discovery = await self.new_context()
-        page = await discovery.new_page()
+        refused = 0
+
+        def refuse(url: str, reason: str) -> None:
+            nonlocal refused
+            refused += 1
+            self.frontier.skipped[f"sitemap {reason}"] += 1
+            if refused <= _REPORTED_REFUSALS:
+                shown = ascii(url[:200])[1:-1]  # the site wrote it: no control characters
+                self.progress(f"[{self.phase}] sitemap refused ({reason}): {shown}")
+
+        discovery = await self.browser.new_context(
+            user_agent=self.config.user_agent,
+            ignore_https_errors=self.config.ignore_https_errors,
+            accept_downloads=False,
+            java_script_enabled=False,
+            service_workers="block",
+        )
+        guard = _OffSiteGuard(self.first_party, refuse)
         try:
+            page = await discovery.new_page()
+            await guard.attach(discovery, page)
             robots = await _fetch_text(page, urljoin(self.config.url, "/robots.txt"))
             sitemaps = sitemaps_from_robots(robots) or [urljoin(self.config.url, "/sitemap.xml")]
-            for _ in range(10):  # nested sitemap indexes, bounded
-                if not sitemaps or self.frontier.accepted >= self.config.max_pages:
+            fetched: set[str] = set()
+            while sitemaps and len(fetched) < _MAX_SITEMAPS:  # nested indexes, bounded
+                if self.frontier.accepted >= self.config.max_pages:
                     break
-                pages, nested = extract_sitemap_urls(await _fetch_text(page, sitemaps.pop(0)))
+                url = sitemaps.pop(0).strip()
+                if url in fetched:
+                    continue
+                reason = fetch_refusal(url, self.first_party)
+                if reason:
+                    refuse(url, reason)
+                    continue
+                fetched.add(url)
+                pages, nested = extract_sitemap_urls(await _fetch_text(page, url))
                 self.frontier.add_all(pages, 1)
                 sitemaps.extend(nested)
         finally:
+            await guard.settle()
             await discovery.close()
+        if refused > _REPORTED_REFUSALS:
+            self.progress(f"[{self.phase}] sitemap refused: {refused} URL(s) in all")
+
+
+#: Sitemaps fetched per scan (robots.txt lines and nested indexes together).
+_MAX_SITEMAPS = 10
+#: Refused sitemap URLs reported one by one (the rest are counted).
+_REPORTED_REFUSALS = 20
 
 
 async def _fetch_text(page: Any, url: str) -> str:
@@ -193,3 +260,45 @@ async def _fetch_text(page: Any, url: str) -> str:
         return (await response.text())[:5_000_000]
     except Exception:  # noqa: BLE001 - no sitemap is normal
         return ""
+
+
+class _OffSiteGuard:
+    """Fails every request of the discovery page that ``fetch_refusal`` refuses.
+
+    A DevTools ``Fetch`` session pauses each request, redirect hops included (Playwright's
+    ``route`` follows redirects without asking), so a first-party sitemap that redirects to
+    another host, or an XML stylesheet on one, is never fetched.
+    """
+
+    def __init__(self, first_party: FirstParty, refuse: Callable[[str, str], None]) -> None:
+        self.first_party, self.refuse = first_party, refuse
+        self.session: Any = None
+        self.pending: set[asyncio.Future[Any]] = set()
+
+    async def attach(self, context: Any, page: Any) -> None:
+        self.session = await context.new_cdp_session(page)
+        self.session.on("Fetch.requestPaused", self._on_paused)
+        await self.session.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
+
+    def _on_paused(self, event: dict[str, Any]) -> None:
+        url = event["request"]["url"]
+        reason = fetch_refusal(url, self.first_party)
+        if reason:
+            self.refuse(url, reason)
+            params = {"requestId": event["requestId"], "errorReason": "BlockedByClient"}
+            call = self.session.send("Fetch.failRequest", params)
+        else:
+            call = self.session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+        task = asyncio.ensure_future(call)
+        self.pending.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Future[Any]) -> None:
+        self.pending.discard(task)
+        if not task.cancelled():
+            task.exception()  # a request the page dropped meanwhile: nothing to do
+
+    async def settle(self) -> None:
+        """Wait for the answers still in flight."""
+        if self.pending:
+            await asyncio.gather(*list(self.pending), return_exceptions=True)

@@ -1,24 +1,37 @@
 """Open one page, wait as a visitor would, and record everything it does.
 
-Wait policy: navigate and wait for ``load``; then for the network to go quiet (capped by
-``idle_timeout``); scroll to the bottom so lazy content loads; stay until ``dwell`` seconds
-after ``load`` so delayed trackers fire. Every failure becomes a ``PageError`` on the visit:
-the crawl goes on.
+Wait policy: navigate and wait for ``load``; scroll to the bottom so lazy content loads; then
+run the page's clock until ``dwell`` seconds of page time after ``load``, so delayed trackers
+fire, and end as soon as the network is quiet (capped by ``idle_timeout``). With the default
+virtual clock that page time runs ahead of the wall clock (``clock.py``): a 3.5 s dwell
+usually costs milliseconds. With ``clock="real"``, and on the start page of a consent phase
+(where the banner is operated in wall-clock time), the page waits for the network to go quiet
+and then stays until ``dwell`` wall seconds after ``load``. Every failure becomes a
+``PageError`` on the visit: the crawl goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as _dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.collect.clock import (
+    MIN_CAP,
+    NetworkWatch,
+    PageClock,
+    PageFrozen,
+    has_own_process_frames,
+    page_time,
+)
 from scanner.collect.initiators import InitiatorTrace
 from scanner.collect.observe import ContextObserver, PageRecorder
 from scanner.collect.page_scripts import STORAGE_JS
 from scanner.collect.parties import FirstParty
-from scanner.config import ScanConfig
+from scanner.config import Clock, ScanConfig
 from scanner.errors import first_line
 from scanner.model import Phase, Visit
 
@@ -82,15 +95,37 @@ async def visit_page(
 ) -> tuple[Visit, list[str]]:
     """Visit ``url`` in the phase's context; return the ``Visit`` and the links on the page.
 
-    ``on_loaded`` runs after ``load`` and before the dwell (the consent room clicks there).
+    ``on_loaded`` runs after ``load`` and before the dwell (the consent room clicks there); a
+    page with one keeps the real clock. A page that freezes under the virtual clock is
+    visited again in real time (its visit says ``clock="real"``).
     """
+    clock: Clock = "real" if on_loaded is not None else scope.config.clock
+    if clock == "virtual":
+        visited = await _visit(scope, url, depth, None, "virtual")
+        if visited is not None:
+            return visited
+    visited = await _visit(scope, url, depth, on_loaded, "real")
+    assert visited is not None  # only the virtual clock freezes a page
+    return visited
+
+
+async def _visit(
+    scope: PhaseScope, url: str, depth: int, on_loaded: OnLoaded | None, clock: Clock
+) -> tuple[Visit, list[str]] | None:
+    """One visit on ``clock``; None when the page froze under the virtual clock."""
     context, observer, config = scope.context, scope.observer, scope.config
     first_party, phase = scope.first_party, scope.phase
     page = await context.new_page()
     recorder = PageRecorder(url, depth, phase, first_party, now_iso())
     observer.recorders[page] = recorder
     links: list[str] = []
+    ran: Clock | None = None  # the clock that ran the dwell, once one did
+    page_clock: PageClock | None = None  # the virtual clock, once one ran
+    frozen = False
     loop = asyncio.get_running_loop()
+    watch = NetworkWatch(page) if clock == "virtual" else None
+    if watch is not None:
+        watch.attach(context)
 
     background: set[asyncio.Task[Any]] = set()  # kept, and awaited before the page closes
 
@@ -119,15 +154,24 @@ async def visit_page(
                 recorder.error("http", f"HTTP {response.status} {response.status_text}".strip())
         if on_loaded is not None:
             await on_loaded(page, recorder)
-        await _linger(page, config, loaded_at)
+        if watch is not None:
+            ran, page_clock = await _linger_virtual(
+                context, page, config, loaded_at, watch, recorder
+            )
+        else:
+            await _linger(page, config, loaded_at)
+            ran = "real"
         recorder.final_url = page.url
-        title, links, (origin, items), timing = await page.evaluate(PAGE_JS)
-        recorder.on_resource_timing(timing)
-        recorder.title = str(title)[:300]
-        recorder.links_found = len(links)
-        if origin and origin != "null":
-            recorder.on_storage(origin, items)
-        await observer.read_storage(page, recorder, include_main=False)
+        try:  # a page must not hold the scan forever, whatever its scripts do
+            links = await asyncio.wait_for(
+                _read_page(page, observer, recorder), config.page_timeout
+            )
+        except TimeoutError:
+            raise RuntimeError(
+                f"Timeout: the page did not answer within {config.page_timeout:g} s"
+            ) from None
+    except PageFrozen:
+        frozen = True
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, the crawl goes on
         message = first_line(exc)
         if "Download is starting" not in message or not any(
@@ -135,11 +179,14 @@ async def visit_page(
         ):
             recorder.error(classify_error(message), message)
     finally:
-        try:
-            await observer.settle()
-            await observer.snapshot_jar(context, recorder)
-        except Exception as exc:  # noqa: BLE001
-            recorder.error("internal", f"could not read cookies: {first_line(exc)}")
+        if watch is not None:
+            watch.detach(context)
+        if not frozen:
+            try:
+                await observer.settle()
+                await observer.snapshot_jar(context, recorder)
+            except Exception as exc:  # noqa: BLE001
+                recorder.error("internal", f"could not read cookies: {first_line(exc)}")
         observer.recorders.pop(page, None)
         # A dialog dismissed or a popup closed in the background may fail (the page is going
         # away); what matters is that nothing is left running after the page.
@@ -152,7 +199,24 @@ async def visit_page(
             await page.close()
         except Exception:  # noqa: BLE001
             pass
-    return recorder.finish(config.include_cookie_values), links
+    if frozen:
+        return None
+    visit = recorder.finish(config.include_cookie_values)
+    if page_clock is not None:
+        visit = page_clock.page_times(visit)
+    return dataclasses.replace(visit, clock=ran), links
+
+
+async def _read_page(page: Any, observer: ContextObserver, recorder: PageRecorder) -> list[str]:
+    """Read the page after the dwell (title, links, storage, resource timing); its links."""
+    title, links, (origin, items), timing = await page.evaluate(PAGE_JS)
+    recorder.on_resource_timing(timing)
+    recorder.title = str(title)[:300]
+    recorder.links_found = len(links)
+    if origin and origin != "null":
+        recorder.on_storage(origin, items)
+    await observer.read_storage(page, recorder, include_main=False)
+    return list(links)
 
 
 async def _trace(context: Any, page: Any, recorder: PageRecorder) -> InitiatorTrace | None:
@@ -166,16 +230,90 @@ async def _trace(context: Any, page: Any, recorder: PageRecorder) -> InitiatorTr
     return trace
 
 
+# Scroll to the bottom so lazy content loads; returns the page's clock (ms).
+SCROLL_JS = (
+    "() => { window.scrollTo(0, document.documentElement.scrollHeight || 0);"
+    " return performance.now(); }"
+)
+
+
+async def _scroll(page: Any) -> None:
+    try:
+        await page.evaluate(SCROLL_JS)
+    except Exception:  # noqa: BLE001
+        pass
+
+
 async def _linger(page: Any, config: ScanConfig, loaded_at: float) -> None:
+    """The real clock: network quiet (capped), scroll, then stay until ``dwell`` after load."""
     loop = asyncio.get_running_loop()
     try:
         await page.wait_for_load_state("networkidle", timeout=config.idle_timeout * 1000)
     except Exception:  # noqa: BLE001 - a busy network is not an error
         pass
-    try:
-        await page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight || 0)")
-    except Exception:  # noqa: BLE001
-        pass
+    await _scroll(page)
     remaining = config.dwell - (loop.time() - loaded_at)
     if remaining > 0:
         await page.wait_for_timeout(remaining * 1000)
+
+
+async def _linger_virtual(
+    context: Any,
+    page: Any,
+    config: ScanConfig,
+    loaded_at: float,
+    watch: NetworkWatch,
+    recorder: PageRecorder,
+) -> tuple[Clock | None, PageClock | None]:
+    """The virtual clock: scroll, run page time to the horizon, then wait for a quiet network.
+
+    Returns the clock that ran the dwell (``"virtual"``, ``"real"`` after a fallback, None
+    when no dwell was left to run) and the ``PageClock`` that ran it, if one did. Raises
+    ``PageFrozen`` when the page stops answering.
+    """
+    loop = asyncio.get_running_loop()
+    ran: Clock | None = None
+    clock: PageClock | None = None
+    # Until the clock starts, page time is wall time: what is left of the dwell after load.
+    if config.dwell - (loop.time() - loaded_at) <= 0:
+        await _scroll(page)
+    elif await has_own_process_frames(context, page):
+        await _linger(page, config, loaded_at)  # their timers keep the wall clock
+        return "real", None
+    else:
+        try:
+            clock = await PageClock.attach(context, page, recorder.now_ms)
+            ran = await _run_clock(clock, page, config, loaded_at)
+        except PageFrozen:
+            raise
+        except Exception:  # noqa: BLE001 - no DevTools session, or the page went away
+            await _linger(page, config, loaded_at)
+            return "real", clock
+        if await has_own_process_frames(context, page):
+            # A frame of its own appeared while the clock ran: give it the dwell in real time.
+            ran = "real"
+            remaining = config.dwell - (loop.time() - loaded_at)
+            if remaining > 0:
+                await asyncio.sleep(remaining)
+    await watch.quiet(until=loaded_at + config.idle_timeout)
+    return ran, clock
+
+
+async def _run_clock(clock: PageClock, page: Any, config: ScanConfig, loaded_at: float) -> Clock:
+    """Scroll, then run page time to ``dwell`` after load; the clock that got it there."""
+    started = await page_time(page, SCROLL_JS)
+    if started is None:
+        raise PageFrozen
+    budget = config.dwell - (asyncio.get_running_loop().time() - loaded_at)
+    if budget <= 0:
+        return "real"  # the horizon passed in wall-clock time already
+    # The clock stands still while fetches are pending: as long as a busy network is waited
+    # for on the real clock (at least a second, so a slow machine is not taken for one).
+    if await clock.run_ahead(budget, cap=max(config.idle_timeout, MIN_CAP)):
+        return "virtual"
+    # The clock stood still (fetches pending all along) or the page froze: find out which.
+    now = await page_time(page)
+    if now is None:
+        raise PageFrozen
+    await clock.follow_wall(budget - (now - started), now - started)
+    return "real"

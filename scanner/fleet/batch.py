@@ -14,6 +14,12 @@ same job on another machine later::
 result exists. A killed batch loses only the pages in flight: a site that was cut short is
 scanned again on the next run, and its old journal is kept as ``NAME.interrupted-N.jsonl``.
 
+Each child runs in a process group of its own (Ctrl-C in a terminal is the parent's to handle)
+with Playwright's driver, and, on Linux, gets SIGKILL when its parent dies, even by SIGKILL
+(``prctl(PR_SET_PDEATHSIG)``). Its browser closes when the driver's pipe does, so a killed
+batch or scheduler leaves no worker, driver or Chromium running. A child over its time limit,
+or every child once ``cancel`` is set, is killed with its process group.
+
 Example::
 
     jobs = load_sites("sites.toml")
@@ -22,11 +28,14 @@ Example::
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +49,13 @@ Progress = Callable[[str], None]
 # Page errors that still leave a loaded start page; any other on the start page fails the site
 # (unreachable, tls, timeout, http status, redirect-loop, crash, proxy...).
 BENIGN_START_ERRORS = {"dialog", "popup", "internal"}
+#: The environment variable that tells a child which process it must not outlive.
+PARENT_ENV = "COOKIESCAN_BATCH_PARENT"
+_PR_SET_PDEATHSIG = 1
+
+
+class BatchStopped(Exception):
+    """``run_batch`` was cancelled: the sites in flight were killed (their journals kept)."""
 
 
 @dataclass
@@ -142,11 +158,13 @@ def run_batch(
     progress: Progress | None = None,
     site_timeout: float | None = None,
     on_done: Callable[[dict[str, Any]], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Run ``jobs``, ``concurrency`` sites at once, each in a child process; return a summary.
 
     Sites whose result file exists are skipped. ``on_done(outcome)`` is called in this
-    process after each site that ran (e.g. to record it in the history).
+    process after each site that ran (e.g. to record it in the history). Once ``cancel`` is
+    set, the sites in flight are killed and ``BatchStopped`` is raised.
     """
     say = progress or (lambda _msg: None)
     out = Path(out_dir)
@@ -172,6 +190,11 @@ def run_batch(
     total, done = len(pending), 0
     try:
         while pending or running:
+            if cancel is not None and cancel.is_set():
+                for proc, *_ in running.values():
+                    _kill(proc)
+                names = ", ".join(running) or "no site in flight"
+                raise BatchStopped(f"cancelled: {names} killed; pages so far kept in {out}")
             while pending and len(running) < max(1, concurrency):
                 job = pending.pop(0)
                 limit = site_timeout or default_site_timeout(job.config)
@@ -181,8 +204,7 @@ def run_batch(
                 if proc.poll() is None and time.monotonic() - t0 < limit:
                     continue
                 if proc.returncode is None:  # over its time limit
-                    proc.kill()
-                    proc.wait()
+                    _kill(proc)
                     reason = f"timed out after {limit:.0f} s"
                 else:
                     reason = f"the scan process exited with code {proc.returncode}"
@@ -193,12 +215,23 @@ def run_batch(
                 say(_line(done, total, outcome))
                 if on_done:
                     on_done(outcome)
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, a failing on_done: no child outlives the batch
         for proc, *_ in running.values():
-            proc.kill()
-            proc.wait()
+            _kill(proc)
         raise
     return summarise(jobs, outcomes, out, time.monotonic() - started)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a child and its process group (its Playwright driver; Chromium follows)."""
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except OSError:  # already gone
+        pass
+    proc.wait()
 
 
 def _start(job: Job, out: Path, say: Progress) -> subprocess.Popen[bytes]:
@@ -213,6 +246,8 @@ def _start(job: Job, out: Path, say: Progress) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env[PARENT_ENV] = str(os.getpid())
+    group: dict[str, Any] = {"process_group": 0} if os.name == "posix" else {}
     with files["log"].open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "scanner.fleet.batch", str(out)],
@@ -220,6 +255,7 @@ def _start(job: Job, out: Path, say: Progress) -> subprocess.Popen[bytes]:
             stdout=subprocess.DEVNULL,
             stderr=log,
             env=env,
+            **group,
         )
     assert proc.stdin is not None
     proc.stdin.write(json.dumps(job.to_dict()).encode())
@@ -290,8 +326,27 @@ def summarise(
 _STATUSES = ("ok", "page-errors", "failed", "skipped")
 
 
+def die_with_parent() -> None:
+    """Linux: get SIGKILL when the process named by ``$COOKIESCAN_BATCH_PARENT`` dies.
+
+    Called first thing in a child (no ``preexec_fn``: the parent may have threads). When the
+    parent died before this call, the child is already an orphan: it exits at once.
+    """
+    parent = os.environ.get(PARENT_ENV)
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the parent's kill on exit still applies
+        return
+    if str(os.getppid()) != parent:
+        os._exit(1)
+
+
 def main() -> None:
     """``python -m scanner.fleet.batch OUT_DIR``: run the job read from stdin (a child process)."""
+    die_with_parent()
     job = json.loads(sys.stdin.read())
     outcome = run_job(job, sys.argv[1], progress=lambda msg: print(msg, file=sys.stderr))
     sys.exit(1 if outcome["status"] == "failed" else 0)

@@ -9,6 +9,9 @@ Tables::
     scans       one row per scan: site, times, counts, the whole result (gzipped JSON)
     findings    one row per finding of a scan: type, severity, phase, service (for pandas)
 
+A database that cannot be used (corrupt, truncated, locked, read-only, a directory, a bad
+URL, a missing driver) raises ``StoreError`` with one line that names it and says why.
+
 Example::
 
     scan_id = record(result)                     # after a scan
@@ -31,7 +34,17 @@ from urllib.parse import urlsplit, urlunsplit
 import platformdirs
 import sqlalchemy as sa
 
+from scanner.errors import CookiescanError, first_line
 from scanner.model import ScanResult
+
+#: Seconds a SQLite database locked by another writer is waited for.
+BUSY_TIMEOUT = 30.0
+
+
+class StoreError(CookiescanError):
+    """A history database or schedule store that cannot be opened, read or written; the
+    message names it (password hidden) and says why in one line."""
+
 
 metadata = sa.MetaData()
 
@@ -122,19 +135,84 @@ def db_url(db: str | Path | None = None) -> str:
     return f"sqlite:///{path}"
 
 
+def shown(url: str) -> str:
+    """A database path or URL as messages show it: the password hidden, a path as a path.
+
+    >>> shown("postgresql://scanner:s3cret@db.example.com/history")
+    'postgresql://scanner:***@db.example.com/history'
+    >>> shown("sqlite:////var/lib/cookiescan/history.sqlite")
+    '/var/lib/cookiescan/history.sqlite'
+    """
+    if url.startswith("sqlite:///") and "?" not in url:
+        return url[len("sqlite:///") :]
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy can parse: as given, minus userinfo
+        scheme, sep, rest = url.partition("://")
+        return scheme + sep + rest.rpartition("@")[2] if sep else url
+
+
+def store_error(what: str, url: str, exc: BaseException) -> StoreError:
+    """``StoreError`` saying why the ``what`` ("history database") at ``url`` failed."""
+    if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
+        reason = first_line(exc.orig)
+    elif isinstance(exc, (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError)):
+        reason = f"not a database URL that can be used ({first_line(exc)})"
+    elif isinstance(exc, ImportError):
+        reason = f"its database driver is not installed ({first_line(exc)})"
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or first_line(exc)
+    else:
+        reason = first_line(exc)
+    if "locked" in reason:
+        reason += " (another process is using it)"
+    return StoreError(f"{what} {shown(url)}: {reason}")
+
+
+#: What opening, reading or writing a database may raise when the database is the problem.
+STORE_ERRORS = (sa.exc.SQLAlchemyError, ValueError, ImportError, OSError)
+
+
+def sqlite_directory(url: str) -> bool:
+    """True when ``url`` names a SQLite file that is a directory."""
+    return url.startswith("sqlite:///") and Path(url[len("sqlite:///") :].split("?")[0]).is_dir()
+
+
 _engines: dict[str, sa.Engine] = {}
 
 
 def engine(db: str | Path | None = None) -> sa.Engine:
-    """An engine on ``db`` with the schema migrated to the latest version (cached per URL)."""
-    url = db_url(db)
+    """An engine on ``db`` with the schema migrated to the latest version (cached per URL).
+
+    Raises ``StoreError`` when the database cannot be used.
+    """
+    try:
+        url = db_url(db)
+    except OSError as exc:
+        raise store_error("history database", str(db), exc) from None
     if url not in _engines:
-        eng = sa.create_engine(
-            url, connect_args={"timeout": 30} if url.startswith("sqlite") else {}
-        )
-        migrate(eng)
+        if sqlite_directory(url):
+            raise StoreError(f"history database {shown(url)}: is a directory, not a database")
+        try:
+            eng = sa.create_engine(
+                url, connect_args={"timeout": BUSY_TIMEOUT} if url.startswith("sqlite") else {}
+            )
+        except STORE_ERRORS as exc:
+            raise store_error("history database", url, exc) from None
+        try:
+            migrate(eng)
+        except STORE_ERRORS as exc:
+            eng.dispose()
+            raise store_error("history database", url, exc) from None
         _engines[url] = eng
     return _engines[url]
+
+
+def check(db: str | Path | None = None) -> None:
+    """Open ``db`` and read it once; ``StoreError`` when it cannot be used (a command calls
+    this before it scans, so a bad ``--db`` costs no scan)."""
+    with _begin(db) as conn:
+        conn.execute(sa.select(sa.func.count()).select_from(scans)).scalar()
 
 
 def dispose() -> None:
@@ -166,8 +244,12 @@ def migrate(eng: sa.Engine) -> list[int]:
 
 @contextmanager
 def _begin(db: str | Path | None) -> Iterator[sa.Connection]:
-    with engine(db).begin() as conn:
-        yield conn
+    eng = engine(db)
+    try:
+        with eng.begin() as conn:
+            yield conn
+    except sa.exc.SQLAlchemyError as exc:
+        raise store_error("history database", eng.url.render_as_string(False), exc) from None
 
 
 def site_key(url: str) -> str:

@@ -12,6 +12,12 @@ runs), the result is recorded in the history, compared with the site's previous 
 and, when a webhook is set and findings are new (or the scan failed), a JSON summary is
 POSTed to it.
 
+A store that cannot be used (corrupt, truncated, locked, read-only, a directory, a bad URL,
+a schedule that cannot be read back) raises ``StoreError`` before anything is changed:
+APScheduler would delete a schedule it cannot read. Stopping the scheduler (``stop``,
+``stop_after``, SIGINT, SIGTERM) stops the scans in flight too: their worker processes are
+killed, and the pages they finished stay in their journals.
+
 Example::
 
     add_schedule("https://www.example.com/", cron="0 3 * * 1", options={"max_pages": 10})
@@ -22,8 +28,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import fcntl
+import itertools
 import json
 import logging
+import pickle
 import signal
 import threading
 import urllib.request
@@ -32,118 +40,113 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from scanner.errors import (
     ConfigError,
     ScheduleError,  # raised here; importable from here as before
+    first_line,
 )
-from scanner.fleet.batch import run_batch
-from scanner.fleet.history import data_dir, db_url
+from scanner.fleet.batch import BatchStopped, run_batch
+from scanner.fleet.history import (
+    STORE_ERRORS,
+    StoreError,
+    data_dir,
+    db_url,
+    shown,
+    sqlite_directory,
+    store_error,
+)
 from scanner.fleet.sites import Job, config_from_dict, slug
+from scanner.fleet.triggers import cron_day_of_week, parse_trigger  # noqa: F401 - as before
 
 log = logging.getLogger("cookiescan.schedule")
 JOB_FUNCTION = "scanner.fleet.schedule:run_scheduled_scan"
+STORE = "schedule store"
+
+# The stop event of each running scheduler, by the thread name prefix of its scan workers:
+# a scan finds its scheduler's event and stops when it is set.
+_STOPS: dict[str, threading.Event] = {}
+_numbers = itertools.count(1)
 
 
 def store_url(store: str | Path | None = None) -> str:
     """The job store's SQLAlchemy URL (from a path, a URL, or the default file)."""
-    return db_url(store if store is not None else data_dir() / "schedules.sqlite")
+    where = store if store is not None else data_dir() / "schedules.sqlite"
+    try:
+        return db_url(where)
+    except OSError as exc:
+        raise store_error(STORE, str(where), exc) from None
 
 
-def make_scheduler(store: str | Path | None = None, *, workers: int = 1) -> BackgroundScheduler:
-    """A scheduler on the persistent store; ``workers`` scans may run at once."""
+def make_scheduler(
+    store: str | Path | None = None, *, workers: int = 1, name: str = "cookiescan-scan"
+) -> BackgroundScheduler:
+    """A scheduler on the persistent store; ``workers`` scans may run at once, in threads
+    named ``{name}_N``."""
+    url = store_url(store)
+    try:
+        jobstore = SQLAlchemyJobStore(url=url)
+    except STORE_ERRORS as exc:
+        raise store_error(STORE, url, exc) from None
     return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=store_url(store))},
-        executors={"default": {"type": "threadpool", "max_workers": workers}},
+        jobstores={"default": jobstore},
+        executors={
+            "default": ThreadPoolExecutor(workers, pool_kwargs={"thread_name_prefix": name})
+        },
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 24 * 3600},
         timezone=_dt.timezone.utc,
     )
 
 
+def check_store(store: str | Path | None = None) -> None:
+    """Open the store and read every schedule back; ``StoreError`` when that fails.
+
+    APScheduler deletes a schedule it cannot read back; this refuses the store instead.
+    """
+    url = store_url(store)
+    if sqlite_directory(url):
+        raise StoreError(f"{STORE} {shown(url)}: is a directory, not a database")
+    try:
+        jobstore = SQLAlchemyJobStore(url=url)
+    except STORE_ERRORS as exc:
+        raise store_error(STORE, url, exc) from None
+    try:
+        jobstore.jobs_t.create(jobstore.engine, checkfirst=True)
+        with jobstore.engine.connect() as conn:
+            rows = conn.execute(jobstore.jobs_t.select()).all()
+    except STORE_ERRORS as exc:
+        raise store_error(STORE, url, exc) from None
+    finally:
+        jobstore.engine.dispose()
+    for row in rows:
+        try:
+            pickle.loads(row.job_state)  # noqa: S301 - our own store, as APScheduler reads it
+        except Exception as exc:  # noqa: BLE001 - any way a stored job cannot be read
+            raise StoreError(
+                f"{STORE} {shown(url)}: schedule {row.id!r} cannot be read "
+                f"({type(exc).__name__}); remove it with `cookiescan schedule remove`"
+                " once the store is repaired, or restore the store from a backup"
+            ) from None
+
+
 @contextmanager
 def _paused(store: str | Path | None) -> Iterator[BackgroundScheduler]:
     """A scheduler that reads and writes the store but runs nothing (add, list, remove)."""
+    check_store(store)
     scheduler = make_scheduler(store)
-    scheduler.start(paused=True)
     try:
+        scheduler.start(paused=True)
         yield scheduler
+    except sa.exc.SQLAlchemyError as exc:  # not ScheduleError, a ValueError of our own
+        raise store_error(STORE, store_url(store), exc) from None
     finally:
-        scheduler.shutdown(wait=False)
-
-
-def parse_trigger(cron: str | None, every: float | None) -> CronTrigger | IntervalTrigger:
-    """A trigger from a crontab expression (5 fields, UTC) or an interval in seconds."""
-    if bool(cron) == bool(every):
-        raise ScheduleError("give either a cron expression or an interval")
-    if every:
-        return IntervalTrigger(seconds=every, timezone=_dt.timezone.utc)
-    fields = str(cron).split()
-    if len(fields) != 5:
-        raise ScheduleError(f"invalid cron expression {cron!r}: 5 fields expected")
-    minute, hour, day, month, day_of_week = fields
-    if day not in ("*", "?") and day_of_week not in ("*", "?"):
-        # cron runs when EITHER matches; APScheduler would need both: refuse to guess.
-        raise ScheduleError(f"{cron!r}: restrict the day of the month or of the week, not both")
-    try:
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=cron_day_of_week(day_of_week),
-            timezone=_dt.timezone.utc,
-        )
-    except ValueError as exc:
-        raise ScheduleError(f"invalid cron expression {cron!r}: {exc}") from None
-
-
-_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def cron_day_of_week(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler 3 day names.
-
-    APScheduler 3 counts 0 = Monday, so ``CronTrigger.from_crontab("0 3 * * 1")`` fires on
-    Tuesdays; this translation keeps cron's meaning.
-
-    >>> cron_day_of_week("1"), cron_day_of_week("1-5"), cron_day_of_week("*/3")
-    ('mon', 'mon,tue,wed,thu,fri', 'sun,wed,sat')
-    """
-    if field in ("*", "?"):
-        return "*"
-    days: set[int] = set()
-    for part in field.lower().split(","):
-        span, _, step_text = part.partition("/")
-        try:
-            step = int(step_text) if step_text else 1
-            if span in ("*", "?"):
-                low, high = 0, 6
-            elif "-" in span:
-                first, last = span.split("-", 1)
-                low, high = _day(first), _day(last)
-            else:
-                low = _day(span)
-                high = 6 if step_text else low
-        except ValueError:
-            raise ScheduleError(f"invalid day of the week {field!r}") from None
-        if high < low or step < 1:
-            raise ScheduleError(f"invalid day of the week {field!r}")
-        days.update(d % 7 for d in range(low, high + 1, step))
-    return ",".join(_DAYS[d] for d in sorted(days))
-
-
-def _day(token: str) -> int:
-    if token[:3] in _DAYS:
-        return _DAYS.index(token[:3])
-    number = int(token)
-    if not 0 <= number <= 7:
-        raise ValueError(token)
-    return number
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
 
 def add_schedule(
@@ -167,6 +170,10 @@ def add_schedule(
         raise ScheduleError(str(exc)) from None
     if webhook and not webhook.startswith(("http://", "https://")):
         raise ScheduleError(f"webhook must be an http(s) URL, not {webhook!r}")
+    if db is not None:
+        from scanner.fleet import history
+
+        history.check(db)  # a run must be able to record its scan
     schedule_id = schedule_id or slug(url)
     spec = {
         "id": schedule_id,
@@ -228,23 +235,39 @@ def run_scheduler(
 ) -> None:
     """Run due scans until ``stop`` is set, ``stop_after`` seconds pass, or SIGINT/SIGTERM.
 
-    Schedules added or removed by other processes are seen within ``poll`` seconds.
+    Schedules added or removed by other processes are seen within ``poll`` seconds. When it
+    stops, the scans in flight are stopped too (their worker processes killed), so it stops
+    within seconds however long a scan would still take.
     """
     stop = stop or threading.Event()
+    check_store(store)
     with _lock(store):
-        scheduler = make_scheduler(store, workers=workers)
+        name = f"cookiescan-scheduler-{next(_numbers)}"
+        scheduler = make_scheduler(store, workers=workers, name=name)
         # A no-op job in memory wakes the scheduler up, so it re-reads the store.
         scheduler.add_jobstore("memory", alias="internal")
         scheduler.add_job(_wake, "interval", seconds=poll, jobstore="internal", id="wake")
-        scheduler.start()
+        try:
+            scheduler.start()
+        except sa.exc.SQLAlchemyError as exc:
+            raise store_error(STORE, store_url(store), exc) from None
+        _STOPS[name] = stop
         log.info("scheduler started on %s: %d schedule(s)", store_url(store), _count(scheduler))
         previous = _on_signals(stop)
         try:
             stop.wait(stop_after)
         finally:
+            stop.set()  # the scans in flight see it and stop (``run_scheduled_scan``)
             scheduler.shutdown(wait=True)
+            _STOPS.pop(name, None)
             _restore_signals(previous)
             log.info("scheduler stopped")
+
+
+def _stop_event() -> threading.Event | None:
+    """The stop event of the scheduler whose scan worker runs this code, if any."""
+    thread = threading.current_thread().name
+    return next((e for prefix, e in _STOPS.items() if thread.startswith(prefix + "_")), None)
 
 
 def _wake() -> None:
@@ -288,7 +311,23 @@ def _restore_signals(previous: dict[int, Any]) -> None:
 
 
 def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
-    """Scan the schedule's site once: record, compare, log, notify. Returns the run summary."""
+    """Scan the schedule's site once: record, compare, log, notify. Returns the run summary.
+
+    Never raises (APScheduler would log a traceback): a failure is logged in one line and
+    reported as ``status="failed"``; a scan stopped with its scheduler as ``"stopped"``.
+    """
+    try:
+        return _run_scheduled_scan(spec)
+    except BatchStopped as exc:
+        log.warning("run %s: stopped with the scheduler: %s", spec.get("id"), exc)
+        return {"schedule": spec.get("id"), "status": "stopped", "reason": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - one line in the log, the scheduler goes on
+        reason = f"{type(exc).__name__}: {first_line(exc, default='')}".rstrip(": ")
+        log.error("run %s: failed: %s", spec.get("id"), reason)
+        return {"schedule": spec.get("id"), "status": "failed", "reason": reason}
+
+
+def _run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
     from scanner.analyse.diff import diff_results, finding_dict, new_findings
     from scanner.fleet import history
     from scanner.model import ScanResult
@@ -296,7 +335,8 @@ def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(spec.get("out_dir") or data_dir() / "schedules" / spec["id"])
     log.info("run %s: scanning %s", spec["id"], spec["config"]["url"])
-    summary = run_batch([Job(f"{slug(spec['config']['url'])}-{stamp}", spec["config"])], out)
+    job = Job(f"{slug(spec['config']['url'])}-{stamp}", spec["config"])
+    summary = run_batch([job], out, cancel=_stop_event())
     outcome = summary["outcomes"][0]
     report: dict[str, Any] = {
         "schedule": spec["id"],
@@ -308,16 +348,22 @@ def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
     if outcome.get("result_file"):
         with open(outcome["result_file"], encoding="utf-8") as handle:
             result = ScanResult.from_dict(json.load(handle))
-        old = history.previous(result, spec.get("db"))
-        report["scan_id"] = history.record(result, spec.get("db"), source="schedule")
         report["started_at"] = result.started_at
-        report["previous_started_at"] = old.started_at if old else None
-        report["new_findings"] = [finding_dict(f) for f in new_findings(result, old)]
-        report["changes"] = diff_results(old, result)["totals"] if old else None
+        report["new_findings"] = []
+        try:
+            old = history.previous(result, spec.get("db"))
+            report["scan_id"] = history.record(result, spec.get("db"), source="schedule")
+        except StoreError as exc:
+            log.error("run %s: not recorded in the history: %s", spec["id"], exc)
+            report["history_error"] = str(exc)
+        else:
+            report["previous_started_at"] = old.started_at if old else None
+            report["new_findings"] = [finding_dict(f) for f in new_findings(result, old)]
+            report["changes"] = diff_results(old, result)["totals"] if old else None
         log.info(
             "run %s: %s, %d page(s), %d finding(s), %d new; history scan %s",
             spec["id"], outcome["status"], outcome["pages"], len(result.findings),
-            len(report["new_findings"]), report["scan_id"],
+            len(report["new_findings"]), report.get("scan_id"),
         )  # fmt: skip
     else:
         report["new_findings"] = []

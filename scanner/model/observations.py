@@ -41,6 +41,8 @@ Phase = Annotated[
 PHASES: tuple[Phase, ...] = ("no-interaction", "accept-all", "reject-all")
 
 Party = Literal["first", "third"]
+#: The clock a page's dwell ran on (``ScanConfig.clock``, ``Visit.clock``).
+Clock = Literal["virtual", "real"]
 CookieSource = Literal["wire", "jar", "js"]
 Severity = Literal["high", "medium", "low", "info"]
 MatchKind = Literal["request", "cookie", "storage"]
@@ -220,6 +222,16 @@ class Visit:
     """What went wrong on the page."""
     links_found: int = Field(default=0, ge=0)
     """Links found on the page."""
+    clock: Clock | None = None
+    """The clock the page's dwell ran on. virtual: page time ran ahead of the wall clock up to
+    the dwell (timers, animation frames and idle callbacks ran as soon as the page had nothing
+    else to do; the clock stood still while the page waited for the network). real: page time
+    followed the wall clock: asked for (clock real), on the start page of a consent phase, or
+    as a fallback when the page's network kept the virtual clock still or its scripts froze
+    under it. null: no dwell ran (dwell 0, or the page failed before it), or the scan predates
+    this field. The time_ms of requests, cookies and storage keys are page times (a cookie or
+    key written while the virtual clock ran gets the page time of the network event before
+    it); duration_ms is wall-clock time."""
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
