@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scanner.errors import printable
 from scanner.model import Cookie, ScanResult
 
 from .changes import build_changes
@@ -38,7 +39,7 @@ def esc(value: Any) -> str:
     >>> esc("<b>[x](javascript:1)</b>")
     '&lt;b&gt;\\\\[x\\\\](javascript:1)&lt;/b&gt;'
     """
-    text = "" if value is None else str(value)
+    text = printable("" if value is None else str(value))  # no terminal escape sequences
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = " ".join(text.split())  # no newlines: they would end a table row or a list item
     text = _MD_SPECIAL.sub(r"\\\1", text)

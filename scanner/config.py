@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass
 
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, redact_url
 from scanner.model import PHASES, Phase, location
 from scanner.model.observations import Clock
 
@@ -146,6 +146,11 @@ class ScanConfig:
         data = dataclasses.asdict(self)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
+    def public_dict(self) -> dict[str, Any]:
+        """``to_dict()`` with the credentials of every URL (``url``, ``proxy``, a proxy in
+        ``browser_args``…) redacted: what results, stores and logs keep of the config."""
+        return {k: _redact(v) for k, v in self.to_dict().items()}
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanConfig:
         """A config from ``to_dict()`` output, a TOML table or JSON (lists become tuples)."""
@@ -156,6 +161,16 @@ class ScanConfig:
     def replace(self, **changes: Any) -> ScanConfig:
         """A copy with ``changes``, checked like a new config."""
         return dataclasses.replace(self, **changes)
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_url(value)
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items()}
+    return value
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(ScanConfig))

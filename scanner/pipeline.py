@@ -25,7 +25,7 @@ from scanner.collect.parties import FirstParty
 from scanner.collect.phases import ConsentOperator, PhaseRunner
 from scanner.collect.visit import now_iso
 from scanner.config import ScanConfig
-from scanner.errors import ScanError, first_line
+from scanner.errors import ScanError, first_line, redact_url
 from scanner.model import ConsentAction, Phase, PhaseResult, ScanResult
 
 Progress = Callable[[str], None]
@@ -86,12 +86,12 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
     browser = await launch(config.browser, args=args, proxy=config.proxy)
     journal = Journal(journal_path) if journal_path else None
     result = ScanResult(
-        start_url=config.url,
+        start_url=redact_url(config.url),  # the real URL and proxy only drive the browser
         first_party=tuple(sorted(first_party.sites | first_party.domains)),
         tool_version=__version__,
         browser_version=browser.version,
         user_agent=config.user_agent,
-        config=config.to_dict(),
+        config=config.public_dict(),
         started_at=now_iso(),
         finished_at=None,
         complete=False,
@@ -131,11 +131,20 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
             journal.close()
     return replace(
         result,
-        phases=tuple(phases),
+        phases=tuple(_without_credentials(p) for p in phases),
         finished_at=finished,
         complete=True,
         warnings=tuple(warnings),
     )
+
+
+def _without_credentials(phase: PhaseResult) -> PhaseResult:
+    """The phase with the user name and password of its page URLs redacted (a start URL
+    ``http://user:pass@host/`` keeps them in what the browser reports)."""
+    visits = tuple(
+        replace(v, url=redact_url(v.url), final_url=redact_url(v.final_url)) for v in phase.visits
+    )
+    return replace(phase, visits=visits)
 
 
 def _refusals(phase: str, skipped: Mapping[str, int]) -> list[str]:

@@ -28,12 +28,21 @@ from scanner.cli.common import (
     load_result,
     output_options,
     run_interruptibly,
+    say,
     store_errors,
     write_output,
 )
 from scanner.cli.options import scan_config_options
 from scanner.config import ScanConfig
-from scanner.errors import BrowserError, BrowserNotFound, ConfigError, ScanError, first_line
+from scanner.errors import (
+    BrowserError,
+    BrowserNotFound,
+    ConfigError,
+    ScanError,
+    first_line,
+    printable,
+    redact_url,
+)
 from scanner.model import ScanResult
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_PAGE_ERRORS, EXIT_BROWSER, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
@@ -81,11 +90,11 @@ def scan(
         cookiescan scan https://www.example.com/ --max-pages 50 -f example-cdn.net
         cookiescan scan                      # the offline demo
     """
-    echo = (lambda _msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
+    echo: Callable[[str], None] = (lambda _msg: None) if quiet else say
     try:
         config = ScanConfig(url=url or DEMO_URL, **options)
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(printable(redact_url(str(exc)))) from None
     if not no_history and (url is not None or "new" in fail_on):
         from scanner.fleet import history
 
@@ -154,22 +163,21 @@ def _run(
             result = run_scan(config, journal=journal, progress=echo)
     except ConfigError as exc:
         journal.unlink(missing_ok=True)
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(printable(redact_url(str(exc)))) from None
     except (BrowserNotFound, BrowserError) as exc:
         journal.unlink(missing_ok=True)
-        click.echo(f"Error: {exc}", err=True)
+        say(f"Error: {exc}")
         sys.exit(EXIT_BROWSER)
     except ScanError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        say(f"Error: {exc}")
         sys.exit(EXIT_PAGE_ERRORS)
     except KeyboardInterrupt:
-        click.echo(f"\ninterrupted: the pages already scanned are in {journal}", err=True)
+        say(f"\ninterrupted: the pages already scanned are in {journal}")
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - never a traceback; the journal keeps the pages
-        click.echo(
+        say(
             f"Error: the scan failed ({type(exc).__name__}: {first_line(exc, default='')}); "
-            f"the pages already scanned are in {journal}",
-            err=True,
+            f"the pages already scanned are in {journal}"
         )
         sys.exit(EXIT_PAGE_ERRORS)  # the scan broke: not 1, which means findings
     journal.unlink(missing_ok=True)
@@ -244,7 +252,7 @@ def main() -> None:
         if exc.errno not in _OUTPUT_FULL:
             raise
         # stdout on a full disk (or a file too big for it): one line, exit 2, no traceback.
-        click.echo(f"Error: cannot write the output: {exc.strerror or exc}", err=True)
+        say(f"Error: cannot write the output: {exc.strerror or exc}")
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
         sys.exit(EXIT_USAGE)
 

@@ -10,11 +10,13 @@ interrupted (run the same command again to resume).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from scanner.cli import common
 from scanner.cli.common import (
     db_option,
     echo_json,
@@ -24,7 +26,7 @@ from scanner.cli.common import (
     store_errors,
 )
 from scanner.cli.options import given_options, scan_config_options
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, printable, redact_url
 
 EXIT_SITES_FAILED = 3
 
@@ -92,14 +94,14 @@ def batch(
     from scanner.fleet.batch import run_batch
     from scanner.fleet.sites import load_sites
 
-    say = (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
+    say: Callable[[str], None] = (lambda _m: None) if quiet else common.say
     if no_history and "new" in fail_on:
         raise click.UsageError("--fail-on new compares with the history: drop --no-history")
     defaults = given_options(options)
     try:
         job_list = load_sites(sites, defaults)
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(printable(redact_url(str(exc)))) from None
     out = Path(out_dir) if out_dir else Path(sites).with_name(Path(sites).stem + "-results")
     from scanner.fleet import history
 

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import json
 import signal
+import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ import click
 
 from scanner.analyse.diff import FAIL_ON, fail_on
 from scanner.collect.journal import load_journal
+from scanner.errors import printable, redact_url
 from scanner.model import ScanResult
 
 T = TypeVar("T")
@@ -26,6 +28,20 @@ class InputError(click.ClickException):
     ``Error: ...``, exit 2."""
 
     exit_code = 2
+
+
+def say(message: str) -> None:
+    """A progress, warning or error line on stderr: URL credentials redacted, control
+    characters (terminal escape sequences from a hostile site) shown as ``\\xNN``."""
+    click.echo(printable(redact_url(message)), err=True)
+
+
+def echo_text(text: str, *, nl: bool = True) -> None:
+    """A command's text output on stdout; control characters are escaped when stdout is a
+    terminal (a file or a pipe gets the text unchanged)."""
+    if sys.stdout.isatty():
+        text = printable(text)
+    click.echo(text, nl=nl)
 
 
 def store_errors(fn: Callable[..., T]) -> Callable[..., T]:
@@ -180,7 +196,7 @@ def write_output(
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
     if isinstance(rendered, bytes):
         raise click.UsageError(f"--format {fmt} is binary: give a file with -o")
-    click.echo(rendered, nl=False if rendered.endswith("\n") else True)
+    echo_text(rendered, nl=False if rendered.endswith("\n") else True)
 
 
 def load_result(path: str) -> ScanResult:
@@ -208,4 +224,4 @@ def echo_json(data: Any, output: str | None) -> None:
         except OSError as exc:
             raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
-        click.echo(text, nl=False)
+        echo_text(text, nl=False)

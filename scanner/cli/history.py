@@ -16,6 +16,7 @@ import click
 from scanner.cli.common import (
     db_option,
     echo_json,
+    echo_text,
     load_result,
     output_options,
     store_errors,
@@ -78,10 +79,10 @@ def history_list(site: str | None, limit: int | None, fmt: str, db: str | None) 
     if fmt == "json":
         echo_json(rows, None)
     elif fmt == "csv":
-        click.echo(_csv(rows, [c.name for c in store.SUMMARY_COLUMNS]), nl=False)
+        echo_text(_csv(rows, [c.name for c in store.SUMMARY_COLUMNS]), nl=False)
     else:
         for row in rows:
-            click.echo(
+            echo_text(
                 f"{row['id']:>5}  {row['started_at'][:19]}  {row['site']}  {row['pages']} pages, "
                 f"{row['cookies']} cookies, {row['services']} services, "
                 f"{row['findings']} findings" + ("" if row["complete"] else "  (incomplete)")
@@ -179,7 +180,7 @@ def history_export(site: str, fmt: str, output: str | None, db: str | None) -> N
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
-        click.echo(text, nl=False)
+        echo_text(text, nl=False)
 
 
 def _write_report(result: Any, fmt: str, output: str | None, changes: Any) -> None:
@@ -264,7 +265,7 @@ def diff(
     elif output:
         Path(output).write_text(format_text(changes), encoding="utf-8")
     else:
-        click.echo(format_text(changes), nl=False)
+        echo_text(format_text(changes), nl=False)
 
 
 def _load_any(ref: str, db: str | None) -> Any:

@@ -14,6 +14,7 @@ import click
 
 from scanner.cli.common import db_option, store_errors
 from scanner.cli.options import given_options, scan_config_options
+from scanner.errors import printable, redact_url
 
 store_option = click.option(
     "--store",
@@ -93,7 +94,12 @@ def schedule_add(
 
 
 def _public(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if k != "options"}
+    """The entry without its options, and without the URL's credentials (the store keeps them
+    to run the scan; a listing does not show them)."""
+    shown = {k: v for k, v in entry.items() if k != "options"}
+    if isinstance(shown.get("url"), str):
+        shown["url"] = redact_url(shown["url"])
+    return shown
 
 
 @schedule.command("list")
@@ -117,8 +123,8 @@ def schedule_list(fmt: str, verbose: bool, store: str | None) -> None:
         click.echo(json.dumps(entries if verbose else [_public(e) for e in entries], indent=2))
         return
     for entry in entries:
-        click.echo(f"{entry['id']}  {entry['url']}  next {entry['next_run_time']}  "
-                   f"{entry['trigger']}")  # fmt: skip
+        click.echo(printable(f"{entry['id']}  {redact_url(entry['url'])}  "
+                             f"next {entry['next_run_time']}  {entry['trigger']}"))  # fmt: skip
 
 
 @schedule.command("remove")

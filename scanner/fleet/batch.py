@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.errors import redact_url
 from scanner.fleet.sites import Job, config_from_dict
 from scanner.model import ScanResult
 
@@ -72,6 +73,10 @@ class Outcome:
     page_errors: int = 0
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The summary and the error files keep no URL credentials (user:pass@, a proxy's).
+        self.url, self.reason = redact_url(self.url), redact_url(self.reason)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
