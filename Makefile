@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 URL ?=
 
-.PHONY: install test test-fast lint format scan site bench cog
+.PHONY: install test test-fast lint format scan site bench bench-queue cog
 install:
 	./run --version
 test:
@@ -22,5 +22,7 @@ site: install
 	$(PY) -m scanner.demo.localweb
 bench: install
 	$(PY) -m benchmarks.bench
+bench-queue: install
+	$(PY) -m benchmarks.queue_bench
 cog: install
-	$(PY) -m cogapp -r README.md
+	$(PY) -m cogapp -r README.md docs/findings.md

@@ -27,11 +27,20 @@ from typing import Any
 
 from scanner.model import ScanResult
 
+from .files import BINARY_FORMATS, check_target, is_dir_target, write_atomically
 from .load import ReportError, load_result
 
-__all__ = ["FORMATS", "ReportError", "load_result", "render", "write"]
+__all__ = [
+    "BINARY_FORMATS",
+    "FORMATS",
+    "ReportError",
+    "check_target",
+    "load_result",
+    "render",
+    "write",
+]
 
-FORMATS: tuple[str, ...] = ("json", "html", "md", "csv", "xlsx")
+FORMATS: tuple[str, ...] = ("json", "html", "md", "csv", "xlsx", "sarif", "junit")
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "result.schema.json"
 
@@ -59,6 +68,10 @@ def render(
         from .md import render_md
 
         return render_md(result, changes=changes)
+    if fmt in ("sarif", "junit"):
+        from .ci import render_junit, render_sarif
+
+        return render_sarif(result) if fmt == "sarif" else render_junit(result)
     if fmt in ("csv", "xlsx"):
         from .tables import build_tables, to_csv
 
@@ -79,11 +92,14 @@ def write(
 
     For ``csv``, a ``path`` that is a directory, ends with ``/`` or has no suffix gets one
     file per table (``requests.csv``, ``cookies.csv``, ``storage.csv``, ``services.csv``,
-    ``findings.csv``, ``pages.csv``); any other path gets the flat findings table.
+    ``findings.csv``, ``pages.csv``); any other path gets the flat findings table. Each file
+    is written atomically (``reports.files.write_atomically``): a failed write leaves the
+    previous file, never half a report. ``check_target(fmt, path)`` says beforehand whether
+    ``path`` can take ``fmt``.
     """
     target = Path(path)
     try:
-        if fmt == "csv" and _is_dir_target(path):
+        if is_dir_target(fmt, path):
             from .tables import build_tables, to_csv
 
             target.mkdir(parents=True, exist_ok=True)
@@ -91,22 +107,22 @@ def write(
             frames = build_tables(result, include_cookie_values=include_cookie_values)
             for name, frame in frames.items():
                 file = target / f"{name}.csv"
-                with open(file, "w", encoding="utf-8", errors="replace", newline="") as out:
-                    out.write(to_csv(frame))
+                write_atomically(file, _encode(to_csv(frame)))
                 written.append(file)
             return written
         output = render(result, fmt, include_cookie_values=include_cookie_values, changes=changes)
         if target.parent != Path(""):
             target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(output, bytes):
-            target.write_bytes(output)
-        else:
-            # errors="replace": a hostile site can hand us lone surrogates
-            with open(target, "w", encoding="utf-8", errors="replace", newline="") as out:
-                out.write(output)
+        write_atomically(target, output if isinstance(output, bytes) else _encode(output))
         return [target]
     except OSError as exc:
         raise ReportError(f"{target}: cannot write: {exc.strerror or exc}") from None
+
+
+def _encode(text: str) -> bytes:
+    # Page strings are made storable where they enter the result (scanner.collect.storable);
+    # "replace" only guards a result built by hand with a lone surrogate in it.
+    return text.encode("utf-8", errors="replace")
 
 
 def render_json(result: ScanResult, *, include_cookie_values: bool = False) -> str:
@@ -125,12 +141,6 @@ def _drop_cookie_values(data: dict[str, Any]) -> None:
         for visit in phase.get("visits", []):
             for cookie in visit.get("cookies", []):
                 cookie["value"] = None
-
-
-def _is_dir_target(path: str | Path) -> bool:
-    text = str(path)
-    p = Path(path)
-    return p.is_dir() or text.endswith(("/", "\\")) or (not p.suffix and not p.exists())
 
 
 def _xlsx(frames: Any) -> bytes:

@@ -26,6 +26,7 @@ import jinja2
 from scanner.model import Cookie, Request, ScanResult
 
 from .changes import build_changes
+from .guide import GUIDE, visitor_text
 from .marks import ConsentMarks
 from .summary import banner_line, phase_card, seen_in, status
 from .timeline import COLORS, build_charts
@@ -110,6 +111,7 @@ def build_context(result: ScanResult, *, include_cookie_values: bool = False) ->
         "phase_cards": [phase_card(view, marks, name) for name in PHASE_LABELS],
         "banner": banner_line(view),
         "findings": [_finding(view, f) for f in view.sorted_findings()],
+        "visitor": visitor_text(result.config),
         "categories": categories,
         "service_count": sum(len(g["services"]) for g in categories),
         "page_count": sum(len(p.visits) for p in result.phases),
@@ -155,6 +157,7 @@ def _finding(view: ResultView, f: Any) -> dict[str, Any]:
         "category": view.category(sid) if sid else None,
         "evidence": rows,
         "more": max(0, len(f.evidence) - MAX_EVIDENCE),
+        "guide": GUIDE.get(f.type) if f.severity != "info" else None,
     }
 
 

@@ -8,6 +8,7 @@ a list, got a string``, instead of failing deep inside a renderer.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,24 @@ def result_from_data(data: Any, *, source: str = "result") -> ScanResult:
             f"(this version reads {SCHEMA_VERSION.split('.')[0]}.x)"
         )
     try:
-        return ScanResult.from_dict(data)
+        return ScanResult.from_dict(_storable(data))
     except ValidationError as exc:
         raise ReportError(f"{source}: {explain(exc)}") from None
     except RecursionError:
         raise ReportError(f"{source}: nested too deeply to be a cookiescan result") from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with every lone surrogate (``"\\ud800"`` in a JSON file written by another
+    tool) replaced by U+FFFD, as a scan does where page strings enter the result
+    (``scanner.collect.storable``): no renderer or writer then meets one."""
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value

@@ -17,6 +17,7 @@ from scanner.errors import printable
 from scanner.model import Cookie, ScanResult
 
 from .changes import build_changes
+from .guide import GUIDE, visitor_text
 from .marks import ConsentMarks
 from .view import (
     PHASE_LABELS,
@@ -75,7 +76,7 @@ def render_md(result: ScanResult, *, changes: Any = None) -> str:
         "",
         f"cookiescan {esc(result.tool_version)}, {esc(result.browser_version or 'unknown browser')}"
         f"; started {esc(result.started_at)}, finished {esc(result.finished_at or 'never')}; "
-        f"result schema {esc(result.schema_version)}.",
+        f"result schema {esc(result.schema_version)}. Visitor: {esc(visitor_text(result.config))}.",
         "",
     ]
     return "\n".join(out)
@@ -168,6 +169,9 @@ def _findings(view: ResultView) -> list[str]:
         )
         if f.message:
             out.append(f"  {esc(f.message)}")
+        guide = GUIDE.get(f.type)
+        if guide and f.severity != "info":
+            out.append(f"  *Rule:* {esc(guide.rule)} *Fix:* {esc(guide.fix)}")
         for e in f.evidence[:5]:
             if not isinstance(e, dict):
                 continue

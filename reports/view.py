@@ -64,6 +64,7 @@ FINDING_LABELS: dict[str, str] = {
     "no_reject_on_first_layer": "No reject button on the first layer",
     "consent_stored_before_choice": "Consent stored before any choice",
     "cookie_lifetime_over_13_months": "Cookie lifetime over 13 months",
+    "fingerprinting": "Fingerprinting",
     "unknown_third_party": "Unknown third party",
     "verdict": "Verdict",
 }

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -112,6 +114,31 @@ class ScanConfig:
     trace_initiators: StrictBool = False
     """Record which script or document started each request (a DevTools session per page;
     off by default: it costs about 2% of pages/s, see docs/scaling.md)."""
+    device: StrictStr = ""
+    """Scan as this device (Playwright's descriptors, e.g. "iPhone 13", "Pixel 7": viewport,
+    touch, mobile user agent); empty means a desktop Chrome."""
+    locale: StrictStr = ""
+    """The visitor's language, e.g. fr-FR (navigator.language and Accept-Language)."""
+    timezone: StrictStr = ""
+    """The visitor's time zone, an IANA name such as Europe/Paris."""
+    geolocation: StrictStr = ""
+    """The visitor's position as LAT,LON (granted to the page), e.g. 48.85,2.35."""
+    storage_state: StrictStr = ""
+    """A Playwright storage-state JSON file (cookies, localStorage) for a logged-in scan."""
+    cookies: Strings = ()
+    """Cookies to start with, each NAME=VALUE@DOMAIN (values are hidden in results)."""
+    headers: Strings = ()
+    """Request headers to send, each NAME:VALUE (values are hidden in results)."""
+    gpc: StrictBool = False
+    """Send Global Privacy Control (the Sec-GPC: 1 header and navigator.globalPrivacyControl),
+    an opt-out signal the site should honour."""
+    evidence_dir: StrictStr = ""
+    """Keep an evidence pack in this folder: a HAR per phase, screenshots, the result and a
+    manifest of SHA-256 hashes (signed with ``evidence_key``); empty means none."""
+    har_content: StrictBool = False
+    """Keep response bodies in the evidence pack's HAR files (large); off: headers only."""
+    evidence_key: StrictStr = ""
+    """An Ed25519 private key (PEM, ``cookiescan keygen``) that signs the evidence manifest."""
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Free-form settings for library callers; the scan ignores them."""
 
@@ -132,6 +159,59 @@ class ScanConfig:
             raise ValueError("must be one line (no CR, LF or NUL)")
         return value
 
+    @field_validator("timezone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        if value:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"unknown time zone {value!r} (an IANA name: Europe/Paris)"
+                ) from None
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        if value and not _LOCALE.fullmatch(value):
+            raise ValueError(f"{value!r} is not a language tag such as fr-FR")
+        return value
+
+    @field_validator("geolocation")
+    @classmethod
+    def _position(cls, value: str) -> str:
+        if value:
+            parse_geolocation(value)
+        return value
+
+    @field_validator("cookies")
+    @classmethod
+    def _cookies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for spec in value:
+            parse_cookie(spec)
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for spec in value:
+            name, sep, rest = spec.partition(":")
+            if not sep or not _TOKEN.fullmatch(name.strip()):
+                raise ValueError(f"{_head(spec)!r} is not NAME:VALUE")
+            if any(c in rest for c in "\r\n\0"):
+                raise ValueError(f"the value of {name.strip()!r} must be one line")
+        return value
+
+    @field_validator("storage_state")
+    @classmethod
+    def _state_file(cls, value: str) -> str:
+        if value and not os.path.isfile(value):
+            raise ValueError(f"no such file: {value}")
+        return value
+
     @model_validator(mode="wrap")
     @classmethod
     def _one_message(cls, data: Any, handler: Any) -> Any:
@@ -148,8 +228,12 @@ class ScanConfig:
 
     def public_dict(self) -> dict[str, Any]:
         """``to_dict()`` with the credentials of every URL (``url``, ``proxy``, a proxy in
-        ``browser_args``…) redacted: what results, stores and logs keep of the config."""
-        return {k: _redact(v) for k, v in self.to_dict().items()}
+        ``browser_args``…) redacted, and the values of ``cookies`` and ``headers`` (session
+        tokens) hidden: what results, stores and logs keep of the config."""
+        data = {k: _redact(v) for k, v in self.to_dict().items()}
+        data["cookies"] = [_hide_cookie(c) for c in self.cookies]
+        data["headers"] = [f"{h.split(':', 1)[0].strip()}: {HIDDEN}" for h in self.headers]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScanConfig:
@@ -161,6 +245,44 @@ class ScanConfig:
     def replace(self, **changes: Any) -> ScanConfig:
         """A copy with ``changes``, checked like a new config."""
         return dataclasses.replace(self, **changes)
+
+
+HIDDEN = "(hidden)"
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header or cookie name
+
+
+def _head(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def parse_geolocation(value: str) -> tuple[float, float]:
+    """``"LAT,LON"`` as two floats in range; ``ValueError`` with a one-line reason."""
+    lat, sep, lon = value.partition(",")
+    try:
+        latitude, longitude = float(lat), float(lon)
+    except ValueError:
+        raise ValueError(f"{_head(value)!r} is not LAT,LON such as 48.85,2.35") from None
+    if not sep or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValueError(f"{_head(value)!r} is not LAT,LON (-90..90, -180..180)")
+    return latitude, longitude
+
+
+def parse_cookie(spec: str) -> tuple[str, str, str]:
+    """``"NAME=VALUE@DOMAIN"`` as (name, value, domain); ``ValueError`` when malformed."""
+    pair, at, domain = spec.rpartition("@")
+    name, eq, value = pair.partition("=")
+    domain = domain.strip().lower()
+    if not (at and eq and _TOKEN.fullmatch(name) and re.fullmatch(r"\.?[a-z0-9.-]+", domain)):
+        raise ValueError(f"{_head(spec)!r} is not NAME=VALUE@DOMAIN")
+    if any(c in value for c in ";\r\n\0"):
+        raise ValueError(f"the value of cookie {name!r} holds ';' or a line break")
+    return name, value, domain
+
+
+def _hide_cookie(spec: str) -> str:
+    name, _value, domain = parse_cookie(spec)
+    return f"{name}={HIDDEN}@{domain}"
 
 
 def _redact(value: Any) -> Any:

@@ -10,6 +10,7 @@ observations: it becomes a warning on the result.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -19,13 +20,18 @@ from urllib.parse import urlsplit
 from scanner import __version__
 from scanner.collect.browser import launch
 from scanner.collect.crawl import Frontier, check_start_url
+from scanner.collect.events import phase_started
 from scanner.collect.journal import Journal
 from scanner.collect.observe import PageRecorder
 from scanner.collect.parties import FirstParty
 from scanner.collect.phases import ConsentOperator, PhaseRunner
+from scanner.collect.profile import context_options, devices_of
+from scanner.collect.storable import storable_result
 from scanner.collect.visit import now_iso
 from scanner.config import ScanConfig
-from scanner.errors import ScanError, first_line, redact_url
+from scanner.errors import CookiescanError, ScanError, first_line, redact_url
+from scanner.evidence import EvidencePack, seal
+from scanner.evidence.keys import load_private
 from scanner.model import ConsentAction, Phase, PhaseResult, ScanResult
 
 Progress = Callable[[str], None]
@@ -57,7 +63,26 @@ async def scan_async(
     start = check_start_url(config.url)
     config = replace(config, url=start)
     Frontier(FirstParty("x"), 1, 1, include=config.include, exclude=config.exclude)  # validate
-    return analyse(await _collect(config, journal, progress or (lambda _msg: None)))
+    if config.evidence_dir:  # checked before the browser starts: a bad folder or key is exit 2
+        EvidencePack.prepare(config.evidence_dir)
+        if config.evidence_key:
+            load_private(config.evidence_key)
+    result = analyse(await _collect(config, journal, progress or (lambda _msg: None)))
+    return seal_evidence(config, result) if config.evidence_dir else result
+
+
+def seal_evidence(config: ScanConfig, result: ScanResult) -> ScanResult:
+    """Write the result into the evidence folder and seal it (``scanner.evidence``). A pack
+    that cannot be written costs the pack, never the result: it says so in a warning."""
+    pack = EvidencePack(Path(config.evidence_dir))
+    try:
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        pack.result.write_text(text, encoding="utf-8", errors="replace")
+        seal(pack.root, result, config.evidence_key or None)
+    except (OSError, CookiescanError) as exc:
+        why = f"the evidence pack in {pack.root} was not sealed: {first_line(exc)}"
+        return replace(result, warnings=(*result.warnings, why))
+    return result
 
 
 def consent_operator(config: ScanConfig) -> ConsentOperator:
@@ -84,13 +109,18 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
     # The browser-wide user agent too: service workers do not get the per-context override.
     args = (f"--user-agent={config.user_agent}", *config.browser_args)
     browser = await launch(config.browser, args=args, proxy=config.proxy)
+    try:  # the visitor profile is checked before any page: an unknown device is a ConfigError
+        visitor = context_options(config, devices_of(browser))
+    except BaseException:
+        await browser.close()
+        raise
     journal = Journal(journal_path) if journal_path else None
     result = ScanResult(
         start_url=redact_url(config.url),  # the real URL and proxy only drive the browser
         first_party=tuple(sorted(first_party.sites | first_party.domains)),
         tool_version=__version__,
         browser_version=browser.version,
-        user_agent=config.user_agent,
+        user_agent=visitor["user_agent"],
         config=config.public_dict(),
         started_at=now_iso(),
         finished_at=None,
@@ -103,7 +133,8 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
         if journal:
             journal.header(result)
         pages: list[tuple[str, int]] | None = None
-        for phase in config.phases:
+        for index, phase in enumerate(config.phases, 1):
+            progress(phase_started(phase, index, len(config.phases)))
             runner = PhaseRunner(browser, config, first_party, phase, journal, progress, operator)
             outcome = await runner.run(pages)
             phases.append(outcome)
@@ -129,12 +160,16 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
         await browser.close()
         if journal:
             journal.close()
-    return replace(
-        result,
-        phases=tuple(_without_credentials(p) for p in phases),
-        finished_at=finished,
-        complete=True,
-        warnings=tuple(warnings),
+    # Page strings enter the result here: a lone surrogate (document.title = '\ud800') becomes
+    # U+FFFD once, so no writer (JSON, CSV, XLSX, history, stdout) meets one.
+    return storable_result(
+        replace(
+            result,
+            phases=tuple(_without_credentials(p) for p in phases),
+            finished_at=finished,
+            complete=True,
+            warnings=tuple(warnings),
+        )
     )
 
 

@@ -26,7 +26,7 @@ def test_text_file_of_urls(tmp_path):
         tmp_path,
         "sites.txt",
         "# my sites\nhttps://www.example.com/\n\nhttps://www.example.org/shop/  # shop\n"
-        "https://www.example.com/\n",
+        "https://www.example.com/?lang=de\n",  # the same name; the same URL is a duplicate
     )
     jobs = load_sites(path, {"max_pages": 3})
     assert [j.name for j in jobs] == [

@@ -41,17 +41,22 @@ def test_migrations_recorded_once(db):
     assert history.migrate(history.engine(db)) == []  # nothing left to apply
 
 
-def test_a_later_migration_is_applied_to_an_old_database(db, monkeypatch):
+def test_a_later_migration_is_applied_to_an_old_database(db, monkeypatch, tmp_path):
+    from scanner.fleet import migrations
+
     history.engine(db)
     history.dispose()
-
-    def add_column(conn):
-        conn.exec_driver_sql("ALTER TABLE scans ADD COLUMN note TEXT")
-
-    monkeypatch.setattr(history, "MIGRATIONS", [*history.MIGRATIONS, (2, "note", add_column)])
+    later = tmp_path / "later"  # an Alembic revision on top of today's head
+    later.mkdir()
+    (later / "9001_note.py").write_text(
+        'revision, down_revision, branch_labels, depends_on = "9001", "0002", None, None\n'
+        "from alembic import op\nimport sqlalchemy as sa\n"
+        'def upgrade():\n    op.add_column("scans", sa.Column("note", sa.Text))\n'
+    )
+    monkeypatch.setattr(migrations, "VERSION_LOCATIONS", [*migrations.VERSION_LOCATIONS, later])
     history.engine(db)
     con = sqlite3.connect(db)
-    assert [r[0] for r in con.execute("select version from _migrations")] == [1, 2]
+    assert [r[0] for r in con.execute("select version_num from alembic_version")] == ["9001"]
     assert "note" in [r[1] for r in con.execute("pragma table_info(scans)")]
     con.close()
 

@@ -7,6 +7,9 @@ Finding types (stable, documented in the JSON schema) and when they are raised:
 - ``tracking_before_consent`` (high; medium when the service's need for consent "depends"):
   a service that needs consent (``judge_evidence.need_of``) is contacted, or sets a cookie
   or storage key, in the ``no-interaction`` phase. One finding per service.
+  Google Consent Mode is read off Google's hits (``scanner.analyse.consent_mode``): hits
+  that said storage *granted* before any choice are named as such; a service seen only in
+  cookieless hits that said *denied* ("denied pings") is one level less severe.
 - ``tracking_after_reject`` (same severities): the same in ``reject-all``, after the click
   on reject. Observations that cannot be placed after the click (storage keys and jar-only
   cookies on the page of the click, storage keys no page wrote after the click, pages
@@ -21,6 +24,13 @@ Finding types (stable, documented in the JSON schema) and when they are raised:
   cookie whose lifetime (as asked by the site, before Chromium's 400-day cap) exceeds 13
   months, the CNIL's ceiling. One finding per cookie name and domain.
 - ``unknown_third_party`` (info): a third-party host that no signature matched, for review.
+- ``tracking_*`` also for an unknown third party that behaves like a tracker (an identifier
+  cookie or storage key, a request carrying a stored identifier, a beacon), named by its
+  registrable domain, category ``unknown``, severity by the strength of the signal
+  (``scanner.analyse.behaviour``; evidence ``pattern`` ``behaviour:<signal>``).
+- ``fingerprinting`` (high for canvas, font, WebGL and audio fingerprinting, medium for a
+  navigator/screen sweep; info after "accept all"): per phase and service, by published
+  criteria (``scanner.analyse.fingerprint``; evidence ``kind: api``).
 - ``verdict`` (info, exactly one): the verdict for the site and for each service, in its
   evidence; see ``verdicts``.
 
@@ -43,7 +53,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from scanner.analyse import consent_mode
+from scanner.analyse.behaviour import unknown_trackers
 from scanner.analyse.evidence import Choice, Index, need_of, service_ref
+from scanner.analyse.fingerprint import fingerprinting
 from scanner.analyse.verdict import access_limited, verdict_finding
 from scanner.model import PHASES, Finding, Match, Phase, ScanResult
 
@@ -68,6 +81,9 @@ def judge(result: ScanResult) -> tuple[Finding, ...]:
     findings: list[Finding] = []
     findings += tracking(result, index, "no-interaction", "tracking_before_consent")
     findings += tracking(result, index, "reject-all", "tracking_after_reject")
+    for phase in PHASES:
+        for ref, severity, evidence, message in fingerprinting(result, phase):
+            findings.append(_finding("fingerprinting", severity, phase, ref, evidence, message))
     findings += banner_findings(result)
     findings += stored_consent(result)
     findings += cookie_lifetimes(result)
@@ -135,12 +151,22 @@ def tracking(result: ScanResult, index: Index, phase: Phase, kind: str) -> list[
         if need == "depends":
             message += "; it needs consent unless configured to be exempt"
         severity = _SEVERITY[need]
+        mode = consent_mode.annotate(evidence)
+        if mode == "granted":
+            message += "; its hits told Google that storage consent was granted (Consent Mode)"
+        elif mode == "denied" and all(e.get("kind") == "request" for e in evidence):
+            severity = _WEAKER[severity]  # cookieless "denied pings": still a request, less
+            message += "; only cookieless pings with Consent Mode storage denied"
+        if phase == "no-interaction" and result.config.get("gpc"):
+            message += "; the visitor sent Global Privacy Control (an opt-out)"
         if not any(verified(e) for e in evidence):
             severity = _WEAKER[severity]
             message += (
                 "; seen only as a cookie a page script wrote, never in the browser's cookie "
                 "jar or on the wire"
             )
+        findings.append(_finding(kind, severity, phase, ref, evidence, message))
+    for ref, severity, evidence, message in unknown_trackers(result, phase):
         findings.append(_finding(kind, severity, phase, ref, evidence, message))
     return findings
 

@@ -14,7 +14,10 @@ Site verdicts (stable ids, in order of precedence):
 Service verdicts: ``exempt`` (does not need consent), ``tracks-before-consent``,
 ``tracks-after-reject``, ``waits-for-consent`` (seen only after accept, both choices made),
 ``not-tested`` (needs consent, never seen before a choice, but the refusal was not tested).
-An unfinished scan (``complete = false``) adds the reason ``incomplete``.
+An unfinished scan (``complete = false``) adds the reason ``incomplete``. A service no
+signature knows but that a finding names (an unknown tracker judged by its behaviour, a
+fingerprinting script's domain) gets a verdict too, with ``consent: required``. A
+``fingerprinting`` finding counts as tracking in its phase (before consent, after reject).
 """
 
 from __future__ import annotations
@@ -119,28 +122,39 @@ def verdict_of(result: ScanResult, findings: Sequence[Finding]) -> Verdict:
     for f in findings:
         counts[f.type] = counts.get(f.type, 0) + 1
     flagged: dict[str, set[str]] = {}
-    for f in findings:
-        if f.service and f.type in ("tracking_before_consent", "tracking_after_reject"):
-            flagged.setdefault(f.service["id"], set()).add(f.type)
+    tracked: dict[str, set[str]] = {}  # service -> phases it tracked in
+    unknown: dict[str, dict[str, Any]] = {}  # services named by a finding, not a signature
     phases_of: dict[str, set[Phase]] = {}
     for m in result.matches:
         phases_of.setdefault(m.service_id, set()).add(m.phase)
+    for f in findings:
+        kinds = ("tracking_before_consent", "tracking_after_reject", "fingerprinting")
+        if not f.service or f.type not in kinds or not isinstance(f.service.get("id"), str):
+            continue
+        sid = f.service["id"]
+        flagged.setdefault(sid, set()).add(f.type)
+        if f.type != "fingerprinting" or f.severity != "info":
+            tracked.setdefault(sid, set()).add(str(f.phase))
+        if sid not in result.services:
+            unknown[sid] = f.service
+            if f.phase is not None:
+                phases_of.setdefault(sid, set()).add(f.phase)
     services = []
     for service_id in sorted(phases_of):
-        need = need_of(result.services.get(service_id))
+        need = "required" if service_id in unknown else need_of(result.services.get(service_id))
         issues = sorted(flagged.get(service_id, ()))
         verdict: ServiceVerdictId
         if need == "exempt":
             verdict = "exempt"
-        elif "tracking_after_reject" in issues:
+        elif "reject-all" in tracked.get(service_id, ()):
             verdict = "tracks-after-reject"
-        elif "tracking_before_consent" in issues:
+        elif "no-interaction" in tracked.get(service_id, ()):
             verdict = "tracks-before-consent"
         elif reject_done and accept_done:
             verdict = "waits-for-consent"
         else:
             verdict = "not-tested"
-        ref = service_ref(result, service_id)
+        ref = unknown.get(service_id) or service_ref(result, service_id)
         services.append(
             ServiceVerdict(
                 service_id=service_id,

@@ -2,13 +2,18 @@
 live in ``scanner.cli.history``, ``schedule`` in ``scanner.cli.schedule``. Attached to the main
 CLI by ``scanner.cli``.
 
+With ``--queue redis://…`` (or ``$COOKIESCAN_QUEUE``) the sites go to Celery workers
+(``cookiescan worker``, ``scanner.fleet.queue``) instead of local processes; the command waits
+and writes the same files, or with ``--no-wait`` prints the batch id for ``batch status ID``.
+
 Exit codes of ``batch``: 0 every site scanned; 1 ``--fail-on`` matched a finding; 2 bad input
-(the sites file, an option); 3 one or more sites failed (the summary says why); 130
-interrupted (run the same command again to resume).
+(the sites file, an option, an unknown batch id); 3 one or more sites failed (the summary says
+why); 130 interrupted (run the same command again to resume; a queued batch goes on).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,12 +31,35 @@ from scanner.cli.common import (
     store_errors,
 )
 from scanner.cli.options import given_options, scan_config_options
-from scanner.errors import ConfigError, printable, redact_url
+from scanner.errors import ConfigError, first_line, printable, redact_url
 
 EXIT_SITES_FAILED = 3
 
 
-@click.command()
+class _BatchCommand(click.Command):
+    """``batch SITES`` and ``batch status ID``: ``status`` first runs ``batch_status``."""
+
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+        if args and args[0] == "status":
+            return batch_status.make_context(f"{info_name} status", args[1:], parent, **extra)
+        return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if ctx.command is not self:
+            return ctx.command.invoke(ctx)
+        return super().invoke(ctx)
+
+
+queue_option = click.option(
+    "--queue",
+    envvar="COOKIESCAN_QUEUE",
+    metavar="URL",
+    help="Send the sites to Celery workers on this Redis broker, redis://HOST:PORT/N "
+    "(default: $COOKIESCAN_QUEUE; none: scan here).",
+)
+
+
+@click.command(cls=_BatchCommand)
 @click.argument("sites", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "-d",
@@ -64,6 +92,10 @@ EXIT_SITES_FAILED = 3
     help="Write the JSON summary here instead of stdout.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@queue_option
+@click.option(
+    "--no-wait", is_flag=True, help="With --queue: print the batch id and return at once."
+)
 @store_errors
 def batch(
     sites: str,
@@ -75,6 +107,8 @@ def batch(
     no_history: bool,
     output: str | None,
     quiet: bool,
+    queue: str | None,
+    no_wait: bool,
     **options: Any,
 ) -> None:
     """Scan every site listed in SITES, a few at a time, one result file per site
@@ -85,21 +119,33 @@ def batch(
     Running the same command again skips the sites already done, so an interrupted
     batch resumes. A JSON summary goes to stdout; progress to stderr.
 
+    With --queue, `cookiescan worker`s scan the sites and record them in the history
+    database (--db, or $COOKIESCAN_DB: the workers' database); `batch status ID` tells
+    how a queued batch is doing.
+
     Example:
 
     \b
         cookiescan batch sites.txt -d results/ --jobs 4
         cookiescan batch sites.toml --max-pages 10 --fail-on high
+        cookiescan batch sites.txt --queue redis://127.0.0.1:6379/0 \\
+            --db postgresql+psycopg://scanner@db/history
+        cookiescan batch status b-5f2c9a1e7d30 --db postgresql+psycopg://scanner@db/history
     """
     from scanner.fleet.batch import run_batch
     from scanner.fleet.sites import load_sites
 
     say: Callable[[str], None] = (lambda _m: None) if quiet else common.say
+    db = db or os.environ.get("COOKIESCAN_DB") or None
+    if queue and no_history:
+        raise click.UsageError("--queue records every site in the history: drop --no-history")
+    if no_wait and not queue:
+        raise click.UsageError("--no-wait needs --queue")
     if no_history and "new" in fail_on:
         raise click.UsageError("--fail-on new compares with the history: drop --no-history")
     defaults = given_options(options)
     try:
-        job_list = load_sites(sites, defaults)
+        job_list = load_sites(sites, defaults, warn=say)
     except ConfigError as exc:
         raise click.UsageError(printable(redact_url(str(exc)))) from None
     out = Path(out_dir) if out_dir else Path(sites).with_name(Path(sites).stem + "-results")
@@ -119,14 +165,19 @@ def batch(
         outcome["history_id"] = scan_id
 
     try:
-        summary = run_batch(
-            job_list,
-            out,
-            concurrency=jobs,
-            progress=say,
-            site_timeout=site_timeout,
-            on_done=record,
-        )
+        if queue:
+            summary = _queued(job_list, out, queue, db, site_timeout, no_wait, say)
+            if summary is None:
+                return
+        else:
+            summary = run_batch(
+                job_list,
+                out,
+                concurrency=jobs,
+                progress=say,
+                site_timeout=site_timeout,
+                on_done=record,
+            )
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: run the same command again to resume ({out})", err=True)
         sys.exit(130)
@@ -154,3 +205,66 @@ def _fail_on_reasons(summary: dict[str, Any], levels: tuple[str, ...], db: str |
         if outcome.get("result_file"):
             reasons += fail_on_reasons(load_result(outcome["result_file"]), levels, db)
     return reasons
+
+
+def _queued(
+    job_list: list,
+    out: Path,
+    queue: str,
+    db: str | None,
+    site_timeout: float | None,
+    no_wait: bool,
+    say: Callable[[str], None],
+) -> dict[str, Any] | None:
+    """Enqueue the sites not done yet in ``out``; wait for them (the summary) unless no_wait."""
+    from scanner.fleet.batch import Outcome, paths
+    from scanner.fleet.queue import enqueue_batch, make_app, wait_batch
+
+    skipped = {
+        job.name: Outcome(
+            job.name, job.config["url"], "skipped", "done in an earlier run", str(result)
+        ).to_dict()
+        for job in job_list
+        if (result := paths(out, job.name)["result"]).exists()
+    }
+    todo = [job for job in job_list if job.name not in skipped]
+    if skipped:
+        say(f"{len(skipped)} of {len(job_list)} site(s) already done in {out}: skipped")
+    try:
+        batch_id = enqueue_batch(
+            make_app(queue, db), todo, db, out_dir=str(out), site_timeout=site_timeout
+        )
+    except ConfigError as exc:
+        raise click.UsageError(printable(redact_url(str(exc)))) from None
+    except Exception as exc:  # noqa: BLE001 - kombu's errors: the broker cannot be reached
+        raise click.ClickException(
+            f"queue {redact_url(queue)}: {type(exc).__name__}: {first_line(exc)}"
+        ) from None
+    if no_wait:
+        click.echo(batch_id)
+        say(f"queued {len(todo)} site(s) as batch {batch_id}: cookiescan batch status {batch_id}")
+        return None
+    say(f"queued {len(todo)} site(s) as batch {batch_id}; waiting for the workers")
+    return wait_batch(db, batch_id, job_list, out, progress=say, skipped=skipped)
+
+
+@click.command("status")
+@click.argument("batch_id", metavar="ID")
+@db_option
+@store_errors
+def batch_status(batch_id: str, db: str | None) -> None:
+    """How a queued batch is doing: counts by state and each site's state, as JSON
+
+    Example:
+
+    \b
+        cookiescan batch status b-5f2c9a1e7d30 --db postgresql+psycopg://scanner@db/history
+    """
+    from scanner.fleet import batchstate
+
+    db = db or os.environ.get("COOKIESCAN_DB") or None
+    try:
+        status = batchstate.status(db, batch_id)
+    except KeyError as exc:
+        raise click.UsageError(str(exc.args[0])) from None
+    echo_json(status, None)

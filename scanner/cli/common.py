@@ -22,6 +22,23 @@ from scanner.model import ScanResult
 
 T = TypeVar("T")
 
+#: The exit codes, as the epilog of ``cookiescan --help``, ``scan --help`` and ``report --help``
+#: (documented in docs/cli.md and the README; tests/test_exit_codes.py runs each one).
+EXIT_CODES_HELP = """Exit codes:
+
+\b
+  0    done, no --fail-on condition met
+  1    a --fail-on condition met
+  2    bad input or options, found before anything runs (URL, option, output
+       destination, history database); for report, also a file that cannot be
+       read or written
+  3    the scan ran but failed or is incomplete: start page unreachable, pages
+       errored, the scan broke, or the output could not be written (the result is
+       then saved in the data dir, and the message says where)
+  4    no usable browser
+  130  interrupted (Ctrl-C): the pages already scanned are kept in the journal
+"""
+
 
 class InputError(click.ClickException):
     """Bad input that is not a usage mistake (a file, a database, a full disk): one line,
@@ -116,8 +133,10 @@ def run_interruptibly(main: Coroutine[Any, Any, T]) -> T:
 db_option = click.option(
     "--db",
     metavar="PATH|URL",
-    help="History database: a SQLite file or a SQLAlchemy URL (default: history.sqlite in the "
-    "data dir, $XDG_DATA_HOME/cookiescan or the platform's).",
+    envvar="COOKIESCAN_DB",
+    help="History database: a SQLite file or a SQLAlchemy URL such as "
+    "postgresql+psycopg://user@host/db ($COOKIESCAN_DB; default: history.sqlite in the data "
+    "dir, $XDG_DATA_HOME/cookiescan or the platform's).",
 )
 
 fail_on_option = click.option(
@@ -219,8 +238,10 @@ def echo_json(data: Any, output: str | None) -> None:
     """``data`` as indented JSON, to ``output`` (stdout when None)."""
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
     if output:
+        from reports.files import write_atomically
+
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            write_atomically(Path(output), text.encode("utf-8", errors="replace"))
         except OSError as exc:
             raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:

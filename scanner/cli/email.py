@@ -2,13 +2,16 @@
 
 Exit codes: 0 done (messages that could not be parsed have an ``error`` in the result);
 1 ``--fail-on`` matched a finding; 2 a path could not be read (the others are still scanned
-and written) or bad options.
+and written) or bad options; 4 ``--render`` found no usable browser.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,7 +19,7 @@ from scanner.errors import first_line
 
 DEMO_NEWSLETTER = Path(__file__).resolve().parent.parent / "demo" / "newsletter.eml"
 _SEVERITIES = ("high", "medium", "low")
-EXIT_FINDINGS, EXIT_UNREADABLE = 1, 2
+EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_BROWSER = 1, 2, 4
 
 
 @click.command("email")
@@ -48,6 +51,17 @@ EXIT_FINDINGS, EXIT_UNREADABLE = 1, 2
     metavar="MIB",
     help="Skip messages (and HTML files) larger than this many MiB.",
 )
+@click.option(
+    "--render",
+    is_flag=True,
+    help="Also open each message in headless Chromium (images on, scripts off) and record "
+    "what loads. This fetches the pixels: the sender learns the message was opened "
+    "(use --proxy to choose where from).",
+)
+@click.option("--proxy", metavar="URL", help="With --render: fetch through this proxy.")
+@click.option("--browser", metavar="PATH", default="", help="With --render: Chromium to use.")
+@click.option("--browser-arg", "browser_args", multiple=True, metavar="ARG",
+              help="With --render: an extra Chromium flag (repeatable).")  # fmt: skip
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 def email_command(
     paths: tuple[Path, ...],
@@ -55,6 +69,10 @@ def email_command(
     output: str | None,
     fail_on: str | None,
     max_size: int,
+    render: bool,
+    proxy: str | None,
+    browser: str,
+    browser_args: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Scan emails for open pixels, click tracking and what the sender learns
@@ -72,7 +90,8 @@ def email_command(
         cookiescan email exported/ --format csv -o trackers.csv --fail-on high
     """
     from scanner import __version__
-    from scanner.mail import Limits, render, scan_paths
+    from scanner.mail import Limits, scan_paths
+    from scanner.mail import render as render_scan
 
     echo = (lambda _msg: None) if quiet else (lambda msg: click.echo(msg, err=True))
     if not paths:
@@ -82,11 +101,18 @@ def email_command(
         echo(f"no PATH given: scanning the bundled sample newsletter {demo}")
         paths = (demo,)
     limits = Limits(max_message_bytes=max_size << 20)
-    try:
-        scan = scan_paths(paths, limits=limits, tool_version=__version__, progress=echo)
-    except Exception as exc:  # noqa: BLE001 - the signature database, never a traceback
-        raise click.ClickException(first_line(exc)) from None
-    text = render(scan, fmt)
+    with _renderer(render, proxy or "", browser, browser_args) as renderer:
+        try:
+            scan = scan_paths(
+                paths,
+                limits=limits,
+                tool_version=__version__,
+                progress=echo,
+                render=renderer.render if renderer else None,
+            )
+        except Exception as exc:  # noqa: BLE001 - the signature database, never a traceback
+            raise click.ClickException(first_line(exc)) from None
+    text = render_scan(scan, fmt)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8", newline="")
@@ -107,3 +133,27 @@ def email_command(
         if hits:
             echo(f"fail-on {fail_on}: {len(hits)} finding(s)")
             sys.exit(EXIT_FINDINGS)
+
+
+@contextmanager
+def _renderer(
+    wanted: bool, proxy: str, browser: str, browser_args: tuple[str, ...]
+) -> Iterator[Any]:
+    """The browser that renders messages for --render (None without it); no browser is a
+    one-line error with exit 4."""
+    if not wanted:
+        yield None
+        return
+    from scanner.collect.render import HtmlRenderer
+    from scanner.errors import BrowserError, BrowserNotFound
+
+    try:
+        renderer = HtmlRenderer(browser=browser, proxy=proxy, browser_args=browser_args)
+        renderer.__enter__()
+    except (BrowserNotFound, BrowserError) as exc:
+        click.echo(f"cookiescan email: {first_line(exc)}", err=True)
+        sys.exit(EXIT_BROWSER)
+    try:
+        yield renderer
+    finally:
+        renderer.__exit__(None, None, None)

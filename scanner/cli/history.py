@@ -189,10 +189,16 @@ def _write_report(result: Any, fmt: str, output: str | None, changes: Any) -> No
 
 
 def _csv(rows: list[dict[str, Any]], fields: list[str]) -> str:
+    """Rows as CSV that a spreadsheet opens inertly, as the report's CSV does: a cell starting
+    with ``=``, ``+``, ``-``, ``@``, a tab or a CR gets a leading ``'`` (``reports``'
+    ``neutralise``; a site's title or host is the site's choice), and ``\r\n`` line ends make
+    the writer quote a cell holding a bare CR, which would split the row in most readers."""
+    from reports.tables import neutralise
+
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: neutralise(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 

@@ -66,6 +66,8 @@ class Spec:
             kwargs["default"] = list(default) if isinstance(default, tuple) else default
             if not (multiple or flag):
                 kwargs["show_default"] = self.show_default
+        # Every scan option also reads COOKIESCAN_<OPTION> (cookiescan config show).
+        kwargs.setdefault("envvar", f"COOKIESCAN_{self.name.upper()}")
         return click.option(*self.decls, self.name, **kwargs)
 
 
@@ -134,6 +136,38 @@ SCAN_OPTIONS: tuple[Spec, ...] = (
          "Keep cookie values in the result (they may be personal data).", {"is_flag": True}),
     Spec("trace_initiators", ("--trace-initiators/--no-trace-initiators",),
          "Record the script or document that started each request (DevTools)."),
+    # The visitor (scanner/collect/profile.py): who the site sees.
+    Spec("device", ("--device",),
+         "Scan as this device, one of Playwright's (e.g. 'iPhone 13', 'Pixel 7').",
+         {"metavar": "NAME"}, show_default="desktop Chrome"),
+    Spec("locale", ("--locale",), "The visitor's language, e.g. fr-FR.",
+         {"metavar": "TAG"}, show_default=False),
+    Spec("timezone", ("--timezone",), "The visitor's time zone, e.g. Europe/Paris.",
+         {"metavar": "ZONE"}, show_default=False),
+    Spec("geolocation", ("--geolocation",), "The visitor's position, granted to the page.",
+         {"metavar": "LAT,LON"}, show_default=False),
+    Spec("storage_state", ("--storage-state",),
+         "Start logged in: a Playwright storage-state JSON file (cookies, localStorage).",
+         {"metavar": "FILE"}, show_default=False),
+    Spec("cookies", ("--cookie",),
+         "A cookie to start with (repeatable); its value is hidden in results.",
+         {"multiple": True, "metavar": "NAME=VALUE@DOMAIN"}),
+    Spec("headers", ("--header",),
+         "A request header to send (repeatable); its value is hidden in results.",
+         {"multiple": True, "metavar": "NAME:VALUE"}),
+    Spec("gpc", ("--gpc",),
+         "Send Global Privacy Control (Sec-GPC: 1, navigator.globalPrivacyControl): an "
+         "opt-out the site should honour.", {"is_flag": True}),
+    # The evidence pack (scanner/evidence/): what the browser saw, sealed.
+    Spec("evidence_dir", ("--evidence",),
+         "Keep an evidence pack in this new folder: a HAR per phase, screenshots, the result "
+         "and a manifest of hashes (cookiescan verify DIR checks it).",
+         {"metavar": "DIR"}, show_default=False),
+    Spec("har_content", ("--har-content",), "Keep response bodies in the HAR files.",
+         {"is_flag": True}),
+    Spec("evidence_key", ("--evidence-key",),
+         "Sign the evidence manifest with this Ed25519 key (cookiescan keygen).",
+         {"metavar": "FILE"}, show_default=False),
 )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from scanner.cli.common import db_option, store_errors
+from scanner.cli.common import InputError, db_option, store_errors
 from scanner.cli.options import given_options, scan_config_options
 from scanner.errors import printable, redact_url
 
@@ -46,6 +46,9 @@ def schedule() -> None:
 @click.option("--id", "schedule_id", help="Name of the schedule (default: from the URL).")
 @click.option("--replace", is_flag=True, help="Replace a schedule with the same id.")
 @click.option("--webhook", metavar="URL", help="POST a JSON summary of new findings here.")
+@click.option("--webhook-secret", metavar="SECRET",
+              help="Sign the webhook's POSTs (HMAC-SHA256, X-Cookiescan-Signature-256); "
+              "default: $COOKIESCAN_WEBHOOK_SECRET of `schedule run`.")  # fmt: skip
 @click.option("-d", "--out-dir", type=click.Path(file_okay=False), help="Folder for results.")
 @scan_config_options(given_only=True)
 @db_option
@@ -58,12 +61,17 @@ def schedule_add(
     schedule_id: str | None,
     replace: bool,
     webhook: str | None,
+    webhook_secret: str | None,
     out_dir: str | None,
     db: str | None,
     store: str | None,
     **options: Any,
 ) -> None:
     """Scan URL on a schedule
+
+    URL must be http(s); an IDN host is stored in punycode. --id names the folder of the
+    results: letters, digits, '.', '_' and '-'. A cron expression that never fires
+    (0 3 30 2 *) is refused; exit 2 for any refused input.
 
     Example:
 
@@ -84,11 +92,12 @@ def schedule_add(
             db=db,
             out_dir=out_dir,
             webhook=webhook,
+            webhook_secret=webhook_secret,
             store=store,
             replace=replace,
         )
     except ScheduleError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise InputError(printable(redact_url(str(exc)))) from None
     click.echo(f"added {added['id']}: next run {added['next_run_time']}", err=True)
     click.echo(json.dumps(_public(added), indent=2))
 
@@ -144,7 +153,7 @@ def schedule_remove(schedule_id: str, store: str | None) -> None:
     try:
         remove_schedule(schedule_id, store)
     except ScheduleError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise InputError(printable(str(exc))) from None
     click.echo(f"removed {schedule_id}", err=True)
 
 
@@ -156,10 +165,18 @@ def schedule_remove(schedule_id: str, store: str | None) -> None:
 @click.option("--stop-after", type=click.FloatRange(0), metavar="SECONDS",
               help="Stop after this long (default: run until Ctrl-C or SIGTERM).")  # fmt: skip
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Also log to this file.")
+@click.option("--queue", metavar="URL", envvar="COOKIESCAN_QUEUE",
+              help="Send each due scan to the Celery workers on this Redis URL (cookiescan "
+              "worker) instead of scanning here ($COOKIESCAN_QUEUE).")  # fmt: skip
 @store_option
 @store_errors
 def schedule_run(
-    workers: int, poll: float, stop_after: float | None, log_file: str | None, store: str | None
+    workers: int,
+    poll: float,
+    stop_after: float | None,
+    log_file: str | None,
+    queue: str | None,
+    store: str | None,
 ) -> None:
     """Run the scheduled scans as they fall due, until stopped
 
@@ -183,7 +200,7 @@ def schedule_run(
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        run_scheduler(store, workers=workers, poll=poll, stop_after=stop_after)
+        run_scheduler(store, workers=workers, poll=poll, stop_after=stop_after, queue=queue)
     except ScheduleError as exc:
         raise click.ClickException(str(exc)) from None
     finally:

@@ -11,15 +11,24 @@ desktop Chrome profile does. The full ``chromium`` binary blocks them in every P
 (reason ``UserPreferences``), so a scan on it would silently miss every third-party cookie; it is
 used only when nothing else is there, and then each phase runs in a fresh persistent profile
 whose settings let third-party cookies behave as for a normal visitor.
+
+Every file the browser writes (Playwright's profile and artifacts, the full binary's profiles:
+the scanned site's cookies and storage) goes into one folder of the scan's own,
+``cookiescan-run-<pid>-…`` in the temporary directory, removed when the browser closes, on an
+error and after Ctrl-C. A scan killed outright cannot clean up: the next launch removes the
+folders of processes that no longer run (``sweep_stale_runs``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,6 +137,65 @@ def client_hints(version: str, user_agent: str) -> tuple[dict[str, str], str] | 
     return {"sec-ch-ua": header}, script
 
 
+#: The scan's own temporary folder: ``cookiescan-run-<pid>-<random>``.
+RUN_PREFIX = "cookiescan-run-"
+_RUN_DIR = re.compile(re.escape(RUN_PREFIX) + r"(\d+)-")
+#: Held while Playwright's driver starts with ``TMPDIR`` pointing at the scan's folder.
+_ENV_LOCK = threading.Lock()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def sweep_stale_runs(directory: str | None = None) -> list[str]:
+    """Remove the run folders of scans whose process is gone (killed, the machine lost
+    power); returns their paths. A folder of a live process is left alone."""
+    root = Path(directory or tempfile.gettempdir())
+    removed: list[str] = []
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _RUN_DIR.match(entry.name)
+        if match and entry.is_dir() and not _alive(int(match.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(str(entry))
+    return removed
+
+
+async def _start_playwright(run_dir: str) -> Any:
+    """Start Playwright's driver with ``TMPDIR=run_dir``: the driver makes its profiles and
+    artifacts there, and Chromium its temporary files.
+
+    The driver copies ``os.environ`` when it starts, so the variable is set around the start
+    only, under a lock (scans in other threads wait; Python's own ``tempfile`` keeps the
+    directory it already chose).
+    """
+    from playwright.async_api import async_playwright
+
+    tempfile.gettempdir()  # fixed before TMPDIR changes
+    while not _ENV_LOCK.acquire(blocking=False):  # polled: a cancelled wait holds nothing
+        await asyncio.sleep(0.05)
+    old = os.environ.get("TMPDIR")
+    try:
+        os.environ["TMPDIR"] = run_dir
+        return await async_playwright().start()
+    finally:
+        if old is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = old
+        _ENV_LOCK.release()
+
+
 def _allow_third_party_cookies(profile: str) -> None:
     """Give a fresh full-Chromium profile a default visitor's cookie settings.
 
@@ -151,6 +219,8 @@ class LaunchedBrowser:
     version: str
     persistent_dir: str | None = None
     launch_options: dict[str, Any] = field(default_factory=dict)
+    #: The scan's temporary folder (profiles, artifacts), removed by ``close``.
+    run_dir: str | None = None
 
     async def new_context(self, **options: Any) -> Any:
         """A fresh, isolated context (cookies, storage, cache) for one consent phase.
@@ -193,16 +263,20 @@ class LaunchedBrowser:
                 await asyncio.wait_for(self.playwright.stop(), CLOSE_TIMEOUT)
             except Exception:  # noqa: BLE001 - the driver is gone or will not stop
                 pass
-            if self.persistent_dir:
-                shutil.rmtree(self.persistent_dir, ignore_errors=True)
+            for folder in (self.persistent_dir, self.run_dir):
+                if folder:
+                    shutil.rmtree(folder, ignore_errors=True)
 
 
 async def launch(
     executable: str = "", *, args: tuple[str, ...] = (), proxy: str = ""
 ) -> LaunchedBrowser:
-    """Start Playwright and Chromium. Raises ``BrowserNotFound`` or ``BrowserError``."""
+    """Start Playwright and Chromium. Raises ``BrowserNotFound`` or ``BrowserError``.
+
+    Whatever happens before the browser is handed back (an error, Ctrl-C), the scan's
+    temporary folder is removed; after that, ``LaunchedBrowser.close`` removes it.
+    """
     from playwright.async_api import Error as PlaywrightError
-    from playwright.async_api import async_playwright
 
     path = find_browser(executable)
     launch_args = [*BASE_ARGS, *args]
@@ -211,20 +285,28 @@ async def launch(
     options: dict[str, Any] = {"executable_path": path, "headless": True, "args": launch_args}
     if proxy:
         options["proxy"] = {"server": proxy}
-    pw = await async_playwright().start()
+    sweep_stale_runs()
+    run_dir = tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-")
+    pw: Any = None
     try:
+        pw = await _start_playwright(run_dir)
         if is_full_chromium(path):
             # Probe a throwaway persistent context for the version, keep options for later.
-            profile_root = tempfile.mkdtemp(prefix="cookiescan-")
-            launched = LaunchedBrowser(pw, None, path, "", profile_root, options)
+            profile_root = tempfile.mkdtemp(prefix="profiles-", dir=run_dir)
+            launched = LaunchedBrowser(pw, None, path, "", profile_root, options, run_dir)
             ctx = await launched._new_context()
             launched.version = ctx.browser.version if ctx.browser else "chromium"
             await ctx.close()
             return launched
         browser = await pw.chromium.launch(**options)
-    except PlaywrightError as exc:
-        await pw.stop()
-        raise BrowserError(
-            f"could not start {path}: {first_line(exc, default=repr(exc))}"
-        ) from None
-    return LaunchedBrowser(pw, browser, path, browser.version)
+        return LaunchedBrowser(pw, browser, path, browser.version, run_dir=run_dir)
+    except BaseException as exc:
+        if pw is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pw.stop(), CLOSE_TIMEOUT)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if isinstance(exc, PlaywrightError):
+            raise BrowserError(
+                f"could not start {path}: {first_line(exc, default=repr(exc))}"
+            ) from None
+        raise

@@ -159,9 +159,27 @@ def from_jar(entry: dict) -> RawCookie:
 
 
 def merge(seen: RawCookie, jar: RawCookie | None) -> RawCookie:
-    """Combine a wire/JS sighting with the jar's entry: the jar is authoritative on attributes."""
+    """Combine this page's sighting with the jar's entry of the same name, domain and path.
+
+    The jar is shared by every page of a context: when another page wrote the same cookie
+    since, the jar holds *that* page's value. So the jar is authoritative on attributes only
+    when it holds this page's value; otherwise the page keeps what it saw itself (its own
+    ``Set-Cookie`` header or ``document.cookie`` write), and a wire sighting is still known
+    to have been stored. Example::
+
+        >>> a = parse_set_cookie("id=page-a; Max-Age=60", "www.example.com")
+        >>> b = parse_set_cookie("id=page-b; Max-Age=60", "www.example.com")
+        >>> a.sources.add("wire")
+        >>> merge(a, b).value
+        'page-a'
+    """
     if jar is None:
         return seen
+    if jar.value != seen.value:
+        merged = RawCookie(**{**seen.__dict__, "sources": set(seen.sources)})
+        if "wire" in seen.sources:
+            merged.sources.add("jar")
+        return merged
     merged = RawCookie(**{**jar.__dict__, "sources": set(seen.sources) | {"jar"}})
     merged.set_by = seen.set_by
     merged.time_ms = seen.time_ms
@@ -169,3 +187,21 @@ def merge(seen: RawCookie, jar: RawCookie | None) -> RawCookie:
     if asked is not None and merged.lifetime_days is not None and asked - merged.lifetime_days > 1:
         merged.requested_days = asked  # e.g. Chromium caps every cookie at 400 days
     return merged
+
+
+def header_text(line: str) -> str:
+    """A ``Set-Cookie`` line as the server wrote it: UTF-8 read as Latin-1 is read again.
+
+    HTTP header bytes reach us one byte per character; Chromium stores a UTF-8 cookie name
+    under its decoded name, so without this the wire sighting ``cafÃ©`` and the jar's
+    ``café`` would be two cookies, one of them a phantom. Example::
+
+        >>> header_text("caf\u00c3\u00a9=1")
+        'café=1'
+    """
+    if line.isascii():
+        return line
+    try:
+        return line.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return line

@@ -17,11 +17,14 @@ Example::
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import idna
 
 from scanner.collect.parties import FirstParty
 from scanner.errors import ConfigError
@@ -88,28 +91,115 @@ def fetch_refusal(url: str, first_party: FirstParty) -> str:
 
 
 def check_start_url(url: str) -> str:
-    """Validate a start URL; raise ``ConfigError`` with a one-line reason."""
+    """The start URL as the browser will load it; ``ConfigError`` with a one-line reason.
+
+    Adds ``https://`` when no scheme is given, lower-cases scheme and host, writes a Unicode
+    host in punycode (IDNA 2008 with UTS 46 mapping, as browsers do) and an IP address in the
+    browser's form (so that the first party is the host the browser loads), and refuses what
+    the crawl could not visit: an empty URL, another scheme, a host the browser would read
+    differently. The crawl then always visits this URL (``Frontier.add`` at depth 0), so a
+    scan can never end with no page at all.
+
+    Example::
+
+        >>> check_start_url("münchen.example.com")
+        'https://xn--mnchen-3ya.example.com/'
+        >>> check_start_url("http://[0:0::1]:8080")
+        'http://[::1]:8080/'
+    """
     text = (url or "").strip()
     if not text:
         raise ConfigError("no URL given")
     if "://" not in text and not text.lower().startswith(("javascript:", "data:", "file:")):
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:  # "Port out of range 0-65535", "Port could not be cast…"
+        why = "invalid port" if "port" in str(exc).lower() else str(exc)
+        raise ConfigError(f"invalid URL {text!r}: {why}") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise ConfigError(
             f"unsupported URL scheme {parts.scheme + ':'!r}; only http:// and https:// sites "
             "can be scanned"
         )
-    try:
-        port = parts.port
-    except ValueError:
-        raise ConfigError(f"invalid port in URL {text!r}") from None
-    host = parts.hostname or ""
-    if not host or not re.fullmatch(r"[a-z0-9.\-\[\]:_]+", host) or ".." in host:
+    host = _browser_host(parts.hostname or "", text)
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != (80 if parts.scheme.lower() == "http" else 443):
+        netloc += f":{port}"
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    path = parts.path or "/"
+    clean = (parts.scheme.lower(), netloc, path, parts.query, "")
+    start = urlunsplit(clean)
+    # The same check as every link of the crawl (credentials aside: the user typed them).
+    reason = fetch_refusal(start, FirstParty(host))
+    if reason:
+        raise ConfigError(
+            f"invalid URL {text!r}: {reason} (spaces, backslashes and control characters "
+            "are read differently by the browser)"
+        )
+    return urlunsplit((clean[0], f"{userinfo}@{netloc}" if userinfo else netloc, *clean[2:]))
+
+
+def _browser_host(host: str, text: str) -> str:
+    """``host`` as the browser writes it: punycode, lower case, IPv6 compressed."""
+    if ":" in host:  # an IPv6 literal (urlsplit checked the brackets)
+        try:
+            address = ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ConfigError(f"invalid URL {text!r}: {host!r} is not an IPv6 address") from None
+        if address.scope_id:
+            raise ConfigError(f"invalid URL {text!r}: browsers do not load zone ids ({host!r})")
+        return _ipv6_text(address)
+    if host and not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise ConfigError(f"invalid URL {text!r}: bad host name ({exc})") from None
+    host = host.lower()
+    if not host or not re.fullmatch(r"[a-z0-9.\-_]+", host) or ".." in host:
         raise ConfigError(f"invalid URL {text!r}: no valid host name")
-    del port
-    clean = parts._replace(scheme=parts.scheme.lower(), fragment="", path=parts.path or "/")
-    return urlunsplit(clean)
+    return _ipv4_text(host, text) or host
+
+
+def _ipv4_text(host: str, text: str) -> str | None:
+    """An IPv4 address as the browser writes it (``2130706433``, ``0x7f.1`` and ``0177.0.0.1``
+    are all ``127.0.0.1`` to the URL standard), None for a host name."""
+    parts = host.removesuffix(".").split(".")
+    if not re.fullmatch(r"\d+|0x[0-9a-f]*", parts[-1]):
+        return None  # does not end in a number: a name
+    numbers = []
+    for part in parts:
+        if re.fullmatch(r"0x[0-9a-f]*", part):
+            numbers.append(int(part[2:] or "0", 16))
+        elif re.fullmatch(r"0[0-7]+", part):
+            numbers.append(int(part, 8))
+        elif re.fullmatch(r"0|[1-9]\d*", part):
+            numbers.append(int(part))
+        else:
+            raise ConfigError(f"invalid URL {text!r}: {host!r} is not an IPv4 address")
+    last, leading = numbers[-1], numbers[:-1]
+    if len(numbers) > 4 or any(n > 255 for n in leading) or last >= 256 ** (5 - len(numbers)):
+        raise ConfigError(f"invalid URL {text!r}: {host!r} is not an IPv4 address")
+    value = last + sum(n << (8 * (3 - i)) for i, n in enumerate(leading))
+    return str(ipaddress.IPv4Address(value))
+
+
+def _ipv6_text(address: ipaddress.IPv6Address) -> str:
+    """The URL standard's IPv6 serialisation: the first longest run of 2+ zero groups is
+    ``::``, hex in lower case, an IPv4-mapped address in hex too (Python 3.13 writes it
+    dotted)."""
+    groups = [int(g, 16) for g in address.exploded.split(":")]
+    best, run = (0, 0), (0, 0)
+    for i, value in enumerate([*groups, 1]):
+        run = (run[0], run[1] + 1) if value == 0 else (i + 1, 0)
+        if run[1] > best[1]:
+            best = run
+    hexes = [f"{g:x}" for g in groups]
+    if best[1] < 2:
+        return ":".join(hexes)
+    start, length = best
+    return ":".join(hexes[:start]) + "::" + ":".join(hexes[start + length :])
 
 
 def normalize_url(url: str) -> str:
@@ -207,7 +297,14 @@ class Frontier:
         Out-of-scope URLs are counted in ``skipped`` by ``fetch_refusal`` reason, once each;
         they are checked as written, before normalisation could hide what the browser would
         load.
+
+        Depth 0 is the start page, checked by ``check_start_url``: it is always queued (the
+        include and exclude patterns choose the pages it leads to, and its credentials are the
+        user's own), and one the browser could not load raises ``ConfigError``, so that a scan
+        never ends "complete" with no page at all.
         """
+        if depth == 0:
+            return self._add_start(url)
         if depth > self.max_depth or self.accepted >= self.max_pages:
             return False
         refusal = fetch_refusal(url, self.first_party)
@@ -234,6 +331,21 @@ class Frontier:
         self.patterns[pattern] += 1
         self.accepted += 1
         self.queue.append((url.split("#")[0], depth))
+        return True
+
+    def _add_start(self, url: str) -> bool:
+        parts = urlsplit(url)
+        bare = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        refusal = fetch_refusal(bare, self.first_party)
+        if refusal:
+            raise ConfigError(f"the start URL cannot be scanned ({refusal}): {url!r}")
+        key = normalize_url(bare)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.patterns[url_pattern(key)] += 1
+        self.accepted += 1
+        self.queue.append((url, 0))
         return True
 
     def add_all(self, urls: Iterable[str], depth: int) -> int:

@@ -5,6 +5,10 @@ finished page, one ``phase`` record per finished phase (its consent action), and
 record. ``load_journal`` rebuilds a ``ScanResult`` from any prefix of it (``complete=False``
 when the ``end`` record is missing).
 
+Every line is written storable (``scanner.collect.storable``): a lone surrogate from a page
+becomes U+FFFD, and the user name and password of every URL are redacted, as in the result, so
+the journal of an interrupted scan keeps no ``user:pass@``.
+
 Example::
 
     result = load_journal("result.json.partial.jsonl")   # after a crash
@@ -17,6 +21,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
+from scanner.collect.storable import storable_data
 from scanner.model import PHASES, ConsentAction, PhaseResult, ScanResult, Visit, from_dict, to_dict
 
 
@@ -28,7 +33,8 @@ class Journal:
         self._file: IO[str] = self.path.open("w", encoding="utf-8")
 
     def write(self, kind: str, data: dict[str, Any]) -> None:
-        self._file.write(json.dumps({"type": kind, **data}, ensure_ascii=False) + "\n")
+        record = storable_data({"type": kind, **data}, redact=True)
+        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._file.flush()
 
     def header(self, result: ScanResult) -> None:
@@ -59,7 +65,7 @@ def load_journal(path: str | Path) -> ScanResult:
     with Path(path).open(encoding="utf-8") as handle:
         for line in handle:
             try:
-                record = json.loads(line)
+                record = storable_data(json.loads(line))
             except json.JSONDecodeError:
                 break  # a line cut short by a crash: keep everything before it
             kind = record.pop("type", None)

@@ -6,7 +6,10 @@ seen three ways and merged: ``Set-Cookie`` headers on the wire, ``document.cooki
 ``cookieStore`` writes caught by an init script (``js``), and the browser's jar after the page
 (``jar``). A cookie seen on the wire but never stored is kept with a ``blocked_reason``.
 Who started each request comes from a DevTools session per page (``initiators.py``), merged
-in ``PageRecorder.finish``.
+in ``PageRecorder.finish``. The context's cookie and storage values that look like
+identifiers are gathered here (``identifiers.Identifiers``), so each page's requests can be
+searched for them; the values stay here. A second init script (``fingerprint.js``) reports
+fingerprinting-prone calls on a channel of its own (``fingerprint.ApiChannel``).
 
 The ``js`` channel runs inside the page, so the page could try to speak on it (forged
 evidence). Each context's bindings have secret names and a token (``page_scripts.Channel``);
@@ -27,6 +30,8 @@ from scanner.collect.cookies import (
     RawCookie,
     from_jar,
 )
+from scanner.collect.fingerprint import ApiChannel, api_hook, read_report
+from scanner.collect.identifiers import Identifiers
 from scanner.collect.page_scripts import STORAGE_JS, Channel, cookie_hook
 from scanner.collect.recorder import PageRecorder, document_url, origin_of
 
@@ -43,8 +48,11 @@ class ContextObserver:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jar_lock = asyncio.Lock()
         self.channel = Channel.new()
+        self.api_channel = ApiChannel.new()
         #: Calls on the channel without its token (a page trying to forge evidence).
         self.forged = 0
+        #: Identifier values of every cookie and storage key seen in this context.
+        self.identifiers = Identifiers()
 
     async def attach(self, context: Any) -> None:
         channel = self.channel
@@ -52,6 +60,8 @@ class ContextObserver:
         await context.expose_binding(channel.worker, self._on_worker_binding)
         await context.expose_binding(channel.storage, self._on_storage_binding)
         await context.add_init_script(cookie_hook(channel))
+        await context.expose_binding(self.api_channel.name, self._on_api_binding)
+        await context.add_init_script(api_hook(self.api_channel))
         context.on("request", self._on_request)
         context.on("response", self._on_response)
         context.on("requestfailed", self._on_failed)
@@ -130,6 +140,23 @@ class ContextObserver:
         if url:
             recorder.on_storage_write(origin_of(url), kind, key, stack)
 
+    def _on_api_binding(self, source: dict[str, Any], *args: Any) -> None:
+        """A fingerprinting report: token, api, script URL (empty: inline), JSON summary."""
+        if len(args) != 4 or not self.api_channel.accepts(args[0]):
+            self.forged += 1
+            return
+        if not all(isinstance(a, str) for a in args[1:]):
+            return
+        recorder = self.recorders.get(source.get("page"))
+        _, api, script, payload = args
+        report = read_report(api, payload)
+        url = document_url(source.get("frame"))
+        if recorder is None or report is None or not url:
+            return
+        if not script.startswith(("http://", "https://")) or len(script) > 2048:
+            script = url  # an inline script: the document's
+        recorder.on_api_use(url, api, script, *report)
+
     def _on_worker_binding(self, source: dict[str, Any], *args: Any) -> None:
         recorder = self._caller(source, args)
         if recorder is None:
@@ -156,14 +183,28 @@ class ContextObserver:
                 *(r.seen_cookies for r in self.recorders.values() if r is not recorder)
             )
             new = set(jar) - set(self.jar) - others
+            for cookie in [*jar.values(), *recorder.seen_cookies.values()]:
+                self.identifiers.add("cookie", cookie.name, cookie.domain, cookie.value)
+            recorder.identifiers = self.identifiers
             recorder.on_jar(jar, new)
             self.jar = jar
 
     async def read_storage(
         self, page: Any, recorder: PageRecorder, include_main: bool = True
     ) -> None:
-        """Storage keys of every frame of ``page`` (the main frame too unless told not to)."""
+        """Storage keys of every frame of ``page`` (the main frame too unless told not to),
+        and the values of every frame, to find identifiers in requests."""
         for frame in page.frames:
+            try:
+                origin, values = await frame.evaluate(STORAGE_VALUES_JS)
+            except Exception:  # noqa: BLE001 - detached or sandboxed frames
+                values = []
+            for item in values if isinstance(values, list) else []:
+                kind, key, value = (item + [None] * 3)[:3] if isinstance(item, list) else [None] * 3
+                if isinstance(key, str) and isinstance(value, str) and kind in ("local", "session"):
+                    recorder.storage_values[(origin, kind, key)] = value
+                    self.identifiers.add("storage", key, origin, value)
+            recorder.identifiers = self.identifiers
             if not include_main and frame.parent_frame is None:
                 continue
             try:
@@ -172,3 +213,23 @@ class ContextObserver:
                 continue
             if origin and origin != "null":
                 recorder.on_storage(origin, items)
+
+
+#: Storage values of a frame (at most 200 keys, values up to 512 characters): only matched
+#: against requests and tested for identifiers, never kept.
+STORAGE_VALUES_JS = """
+() => {
+  const out = [];
+  for (const kind of ["local", "session"]) {
+    try {
+      const s = kind === "local" ? window.localStorage : window.sessionStorage;
+      for (let i = 0; i < s.length && i < 200; i++) {
+        const k = s.key(i);
+        const v = s.getItem(k);
+        if (typeof v === "string" && v.length <= 512) out.push([kind, k, v]);
+      }
+    } catch (e) {}
+  }
+  return [location.origin, out];
+}
+"""

@@ -12,6 +12,7 @@ import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -22,9 +23,11 @@ from scanner.collect.crawl import (
     fetch_refusal,
     sitemaps_from_robots,
 )
+from scanner.collect.events import note, page_done
 from scanner.collect.journal import Journal
 from scanner.collect.observe import ContextObserver, PageRecorder
 from scanner.collect.parties import FirstParty
+from scanner.collect.profile import open_context
 from scanner.collect.visit import OnLoaded, PhaseScope
 from scanner.collect.watchdog import (
     SITEMAP_DEADLINE,
@@ -35,6 +38,7 @@ from scanner.collect.watchdog import (
     timed_out,
 )
 from scanner.config import ScanConfig
+from scanner.evidence.pack import EvidencePack, screenshot
 from scanner.model import ConsentAction, Phase, PhaseResult, Visit
 
 Progress = Callable[[str], None]
@@ -69,6 +73,7 @@ class PhaseRunner:
         self.browser, self.config, self.first_party = browser, config, first_party
         self.phase, self.journal, self.progress = phase, journal, progress
         self.operate_consent = consent
+        self.evidence = EvidencePack(Path(config.evidence_dir)) if config.evidence_dir else None
         self.frontier = Frontier(
             first_party,
             max_pages=config.max_pages,
@@ -84,11 +89,19 @@ class PhaseRunner:
         self.deadline = time.monotonic() + config.time_budget if config.time_budget else None
 
     async def new_context(self) -> Any:
-        return await self.browser.new_context(
-            user_agent=self.config.user_agent,
+        """A fresh context as the configured visitor (``profile.py``)."""
+        har: dict[str, Any] = {}
+        if self.evidence is not None:  # written when the context closes
+            har = {
+                "record_har_path": str(self.evidence.har(self.phase)),
+                "record_har_content": "embed" if self.config.har_content else "omit",
+            }
+        return await open_context(
+            self.browser,
+            self.config,
             ignore_https_errors=self.config.ignore_https_errors,
             accept_downloads=False,
-            viewport={"width": 1366, "height": 768},
+            **har,
         )
 
     async def run(self, pages: list[tuple[str, int]] | None) -> PhaseResult:
@@ -115,8 +128,10 @@ class PhaseRunner:
                         await asyncio.wait_for(self._add_sitemap_pages(), SITEMAP_DEADLINE)
                     except TimeoutError:
                         self.progress(
-                            f"[{self.phase}] sitemap skipped: not read within "
-                            f"{SITEMAP_DEADLINE:g} s"
+                            note(
+                                self.phase,
+                                f"sitemap skipped: not read within {SITEMAP_DEADLINE:g} s",
+                            )
                         )
             else:
                 self.frontier.queue.extend(p for p in pages if p[0] != self.config.url)
@@ -154,12 +169,12 @@ class PhaseRunner:
         while True:
             url, depth = await queue.get()
             try:
-                if self.deadline and time.monotonic() > self.deadline:
-                    continue  # over the time budget: leave the rest unvisited
+                if depth and self.deadline and time.monotonic() > self.deadline:
+                    continue  # over the time budget: leave the rest (never the start page)
                 hook = self._consent_hook() if url == self.config.url else None
                 seconds = page_deadline(self.config, consent=hook is not None)
                 visit, links = await self.guard.visit(scope, url, depth, hook, seconds)
-                if hook is not None and timed_out(visit):
+                if hook is not None and self.phase != "no-interaction" and timed_out(visit):
                     self.consent = consent_timed_out(self.consent, self.phase, visit)
                 self.visits.append((self.order.get(url, len(self.order)), visit))
                 if self.journal:
@@ -173,20 +188,35 @@ class PhaseRunner:
                 queue.task_done()
 
     def _consent_hook(self) -> OnLoaded | None:
-        operate, phase = self.operate_consent, self.phase
+        """What runs on the start page once loaded: the banner is operated (consent phases),
+        with a screenshot before and after for the evidence pack."""
+        operate, phase, pack = self.operate_consent, self.phase, self.evidence
         if phase == "no-interaction" or operate is None:
-            return None
+            operate = None
+            if pack is None:
+                return None
 
         async def on_loaded(page: Any, recorder: PageRecorder) -> None:
-            self.consent = await operate(page, phase, recorder)
+            if pack is not None:
+                await screenshot(page, pack.screenshot(phase, "start"))
+            if operate is not None:
+                self.consent = await operate(page, phase, recorder)
+                if pack is not None:
+                    await screenshot(page, pack.screenshot(phase, "after-click"))
 
         return on_loaded
 
     def _report(self, visit: Visit) -> None:
-        errors = f", {len(visit.errors)} error(s): {visit.errors[0].kind}" if visit.errors else ""
         self.progress(
-            f"[{self.phase}] {len(self.visits)} of {len(self.order)} found: {visit.url} — "
-            f"{len(visit.requests)} requests, {len(visit.cookies)} cookies{errors}"
+            page_done(
+                self.phase,
+                len(self.visits),
+                len(self.order),
+                visit.url,
+                len(visit.requests),
+                len(visit.cookies),
+                [e.kind for e in visit.errors],
+            )
         )
 
     async def _add_sitemap_pages(self) -> None:
@@ -209,10 +239,11 @@ class PhaseRunner:
             self.frontier.skipped[f"sitemap {reason}"] += 1
             if refused <= _REPORTED_REFUSALS:
                 shown = ascii(url[:200])[1:-1]  # the site wrote it: no control characters
-                self.progress(f"[{self.phase}] sitemap refused ({reason}): {shown}")
+                self.progress(note(self.phase, f"sitemap refused ({reason}): {shown}"))
 
-        discovery = await self.browser.new_context(
-            user_agent=self.config.user_agent,
+        discovery = await open_context(
+            self.browser,
+            self.config,
             ignore_https_errors=self.config.ignore_https_errors,
             accept_downloads=False,
             java_script_enabled=False,
@@ -243,7 +274,7 @@ class PhaseRunner:
             await guard.settle()
             await discovery.close()
         if refused > _REPORTED_REFUSALS:
-            self.progress(f"[{self.phase}] sitemap refused: {refused} URL(s) in all")
+            self.progress(note(self.phase, f"sitemap refused: {refused} URL(s) in all"))
 
 
 #: Sitemaps fetched per scan (robots.txt lines and nested indexes together).

@@ -2,26 +2,32 @@
 
 The ``ContextObserver`` (``observe.py``) hands each browser event to the recorder of the page
 it belongs to; ``finish`` merges the cookies seen three ways (wire, jar, script) and the
-request initiators into the page's ``Visit``.
+request initiators into the page's ``Visit``, marks the stored values that look like
+identifiers and the requests that carry one (``identifiers.py``), and sums the
+fingerprinting-prone calls each script made (``fingerprint.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from scanner.collect.cookies import (
     RawCookie,
+    header_text,
     merge,
     parse_set_cookie,
     settable_from,
     value_digest,
 )
+from scanner.collect.fingerprint import merge_facts
+from scanner.collect.identifiers import Identifiers, looks_like_identifier
 from scanner.collect.initiators import InitiatorTrace, apply_initiators
 from scanner.collect.parties import FirstParty
-from scanner.model import Cookie, PageError, Phase, Request, StorageItem, Visit
+from scanner.model import ApiUse, Cookie, PageError, Phase, Request, StorageItem, Visit
 
 _STACK_URL = re.compile(r"(https?://[^\s)]+?)(?::\d+){1,2}\)?\s*$", re.M)
 
@@ -84,6 +90,12 @@ class PageRecorder:
         self.title: str | None = None
         self.links_found = 0
         self.trace: InitiatorTrace | None = None  # DevTools initiators, when traced
+        #: The context's identifier values (set by the observer before ``finish``).
+        self.identifiers = Identifiers()
+        self.bodies: dict[int, str] = {}  # request key -> body (first 64 KiB)
+        self.storage_values: dict[tuple[str, str, str], str] = {}  # (origin, kind, key)
+        #: (frame document, api, script) -> [first time, calls, facts], latest snapshot.
+        self.api_reports: dict[tuple[str, str, str], list[Any]] = {}
 
     def now_ms(self) -> float:
         return round((asyncio.get_running_loop().time() - self.t0) * 1000, 1)
@@ -122,9 +134,16 @@ class PageRecorder:
             "service_worker": sw_url,
         }
         self.order.append(id(request))
+        try:
+            body = request.post_data
+        except Exception:  # noqa: BLE001 - a binary body that is not text
+            body = None
+        if body:
+            self.bodies[id(request)] = body[:65536]
 
-    def on_websocket(self, url: str) -> None:
-        """A WebSocket the page opened (Playwright reports these per page, not as requests)."""
+    def on_websocket(self, url: str, socket: Any = None) -> None:
+        """A WebSocket the page opened (Playwright reports these per page, not as requests);
+        the text frames it sends are its body."""
         host = urlsplit(url).hostname or ""
         key = len(self.order) + 10**12  # not a Playwright object id
         self.requests[key] = {
@@ -142,6 +161,13 @@ class PageRecorder:
             "service_worker": None,
         }
         self.order.append(key)
+        if socket is not None:
+
+            def sent(payload: Any) -> None:
+                if isinstance(payload, str) and len(self.bodies.get(key, "")) < 65536:
+                    self.bodies[key] = (self.bodies.get(key, "") + "\n" + payload)[:65536]
+
+            socket.on("framesent", sent)
 
     def on_response(self, request: Any, status: int) -> None:
         record = self.requests.get(id(request))
@@ -170,7 +196,7 @@ class PageRecorder:
         """
         parts = urlsplit(url)
         host = parts.hostname or ""
-        cookie = parse_set_cookie(header, host, parts.path or "/")
+        cookie = parse_set_cookie(header_text(header), host, parts.path or "/")
         if cookie is not None and settable_from(cookie.domain, host):
             cookie.sources.add("wire")
             cookie.set_by, cookie.time_ms = url, self.now_ms()
@@ -215,6 +241,32 @@ class PageRecorder:
                 StorageItem(kind, origin, str(key), party, int(length), time_ms, set_by)
             )
 
+    def on_api_use(
+        self, document: str, api: str, script: str, calls: dict[str, int], facts: dict[str, Any]
+    ) -> None:
+        """A script's cumulative fingerprinting-prone calls in the frame at ``document``."""
+        key = (document, api, script or document)
+        first = self.api_reports.get(key, [self.now_ms()])[0]
+        self.api_reports[key] = [first, calls, facts]
+
+    def _api_uses(self) -> tuple[ApiUse, ...]:
+        merged: dict[tuple[str, str], list[Any]] = {}
+        for (_doc, api, script), (first, calls, facts) in self.api_reports.items():
+            known = merged.get((api, script))
+            if known is None:
+                merged[(api, script)] = [first, dict(calls), facts]
+                continue
+            known[0] = min(known[0], first)
+            for name, n in calls.items():
+                known[1][name] = known[1].get(name, 0) + n
+            known[2] = merge_facts(known[2], facts)
+        uses = []
+        for (api, script), (first, calls, facts) in sorted(merged.items()):
+            host = urlsplit(script).hostname or ""
+            party = self.first_party.party(host)
+            uses.append(ApiUse(api, script, host, party, first, calls, facts))  # type: ignore[arg-type]
+        return tuple(uses)
+
     def on_jar(
         self, jar: dict[tuple[str, str, str], RawCookie], new: set[tuple[str, str, str]]
     ) -> None:
@@ -230,13 +282,30 @@ class PageRecorder:
     def finish(self, include_values: bool) -> Visit:
         if self.trace is not None:
             apply_initiators(self.trace, [self.requests[k] for k in self.order])
-        requests = tuple(Request(**self.requests[k]) for k in self.order)
+        requests = tuple(
+            Request(
+                **self.requests[k],
+                carries=self.identifiers.carried(self.requests[k]["url"], self.bodies.get(k)),
+            )
+            for k in self.order
+        )
+        storage = tuple(
+            dataclasses.replace(
+                s,
+                identifier=looks_like_identifier(value)
+                if (value := self.storage_values.get((s.origin, s.kind, s.key))) is not None
+                else None,
+            )
+            for s in self.storage
+        )
         cookies = []
         for raw in [*self.seen_cookies.values(), *self.jar_new]:
             if raw.deleted and "jar" not in raw.sources:
                 continue
             blocked = None
-            if "jar" not in raw.sources and self.jar_keys:
+            # Not in the jar under its name, domain and path (when in it with another value,
+            # another page of the context wrote it since: it was stored).
+            if "jar" not in raw.sources and self.jar_keys and raw.key not in self.jar_keys:
                 blocked = "not stored by the browser"
             cookies.append(
                 Cookie(
@@ -258,6 +327,8 @@ class PageRecorder:
                     value=raw.value if include_values else None,
                     time_ms=raw.time_ms,
                     blocked_reason=blocked,
+                    host_only=raw.host_only,
+                    identifier=looks_like_identifier(raw.value),
                 )
             )
         return Visit(
@@ -271,7 +342,8 @@ class PageRecorder:
             title=self.title,
             requests=requests,
             cookies=tuple(cookies),
-            storage=tuple(self.storage),
+            storage=storage,
             errors=tuple(self.errors),
             links_found=self.links_found,
+            api_uses=self._api_uses(),
         )

@@ -28,6 +28,7 @@ from scanner.collect.clock import (
     page_time,
 )
 from scanner.collect.initiators import InitiatorTrace
+from scanner.collect.isolated import evaluate_isolated, open_session
 from scanner.collect.observe import ContextObserver, PageRecorder
 from scanner.collect.page_scripts import STORAGE_JS
 from scanner.collect.parties import FirstParty
@@ -35,7 +36,8 @@ from scanner.config import Clock, ScanConfig
 from scanner.errors import first_line
 from scanner.model import Phase, Visit
 
-# Everything read from the main frame after the dwell, in one round trip.
+# Everything read from the main frame after the dwell, in one round trip, in a world of our own
+# (isolated.py): the page's replacements of Array.from, querySelectorAll… are not there.
 PAGE_JS = (
     """
 () => {
@@ -137,17 +139,22 @@ async def _visit(
         recorder.error("popup", f"the page opened a window: {popup.url}")
         background.add(asyncio.ensure_future(popup.close()))
 
+    where = _Whereabouts(page, url)
     page.on("dialog", on_dialog)
     page.on("popup", on_popup)
+    page.on("framenavigated", where.on_navigated)
+    page.on("requestfailed", where.on_failed)
     page.on("download", lambda d: recorder.error("download", f"download: {d.url}"))
     page.on("crash", lambda _: recorder.error("crash", "the page crashed"))
-    page.on("websocket", lambda ws: recorder.on_websocket(ws.url))
+    page.on("websocket", lambda ws: recorder.on_websocket(ws.url, ws))
+    reader: Any = None  # the DevTools session that reads the page (isolated.py)
     try:
+        reader = await open_session(page)
         if config.trace_initiators:
             recorder.trace = await _trace(context, page, recorder)
         response = await page.goto(url, wait_until="load", timeout=config.page_timeout * 1000)
         loaded_at = loop.time()
-        recorder.final_url = page.url
+        where.settle(recorder)
         if response is not None:
             recorder.status = response.status
             if response.status >= 400:
@@ -161,10 +168,10 @@ async def _visit(
         else:
             await _linger(page, config, loaded_at)
             ran = "real"
-        recorder.final_url = page.url
+        where.settle(recorder)
         try:  # a page must not hold the scan forever, whatever its scripts do
             links = await asyncio.wait_for(
-                _read_page(page, observer, recorder), config.page_timeout
+                _read_page(page, reader, observer, recorder), config.page_timeout
             )
         except TimeoutError:
             raise RuntimeError(
@@ -207,9 +214,17 @@ async def _visit(
     return dataclasses.replace(visit, clock=ran), links
 
 
-async def _read_page(page: Any, observer: ContextObserver, recorder: PageRecorder) -> list[str]:
-    """Read the page after the dwell (title, links, storage, resource timing); its links."""
-    title, links, (origin, items), timing = await page.evaluate(PAGE_JS)
+async def _read_page(
+    page: Any, reader: Any, observer: ContextObserver, recorder: PageRecorder
+) -> list[str]:
+    """Read the page after the dwell (title, links, storage, resource timing); its links.
+
+    Nothing is read from a page that is not the site's (Chromium's error page after a refused
+    navigation: ``_Whereabouts`` recorded it).
+    """
+    if not _is_web(page.url):
+        return []
+    title, links, (origin, items), timing = await evaluate_isolated(page, PAGE_JS, reader)
     recorder.on_resource_timing(timing)
     recorder.title = str(title)[:300]
     recorder.links_found = len(links)
@@ -217,6 +232,48 @@ async def _read_page(page: Any, observer: ContextObserver, recorder: PageRecorde
         recorder.on_storage(origin, items)
     await observer.read_storage(page, recorder, include_main=False)
     return list(links)
+
+
+class _Whereabouts:
+    """The last http(s) URL of a page's main frame, and where it went that we do not scan.
+
+    A page can navigate anywhere: a button that redirects to ``file:`` ends on Chromium's
+    ``chrome-error://chromewebdata/``, which is not a page of the site. ``settle`` keeps the
+    last real URL as the visit's ``final_url`` and records the refused navigation as a
+    ``navigation`` error, once per place.
+    """
+
+    def __init__(self, page: Any, url: str) -> None:
+        self.page, self.last = page, url
+        self.failures: list[str] = []
+        self.noted: set[str] = set()
+
+    def on_navigated(self, frame: Any) -> None:
+        if frame == self.page.main_frame and _is_web(frame.url):
+            self.last = frame.url
+
+    def on_failed(self, request: Any) -> None:
+        try:
+            if request.is_navigation_request() and request.frame == self.page.main_frame:
+                self.failures.append(f"{request.failure or 'failed'} at {request.url}")
+        except Exception:  # noqa: BLE001 - the frame is gone
+            pass
+
+    def settle(self, recorder: PageRecorder) -> None:
+        now = self.page.url
+        if _is_web(now):
+            self.last = now
+        elif now not in self.noted:
+            self.noted.add(now)
+            why = f" ({self.failures[-1][:300]})" if self.failures else ""
+            recorder.error(
+                "navigation", f"the page navigated to {now[:200]}, which is not scanned{why}"
+            )
+        recorder.final_url = self.last
+
+
+def _is_web(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
 
 
 async def _trace(context: Any, page: Any, recorder: PageRecorder) -> InitiatorTrace | None:

@@ -138,27 +138,30 @@ async def _operate(
             details["autoconsent"] = {"error": "duckduckgo-autoconsent-py is not installed"}
         else:
             session = Session(page)
-            if await session.start():
-                # Known platforms are recognised within a second; after that, a banner our
-                # heuristic sees is not going to be claimed by a rule.
-                deadline = started + min(timeout, 3.0)
-                while not session.popup.is_set() and not session.gave_up():
-                    if loop.time() >= deadline:
-                        break
-                    if "heuristic" in engines and loop.time() - started >= 1.0:
-                        banner = await find_banner(page)
-                        if banner is not None and not session.popup.is_set():
+            try:
+                if await session.start():
+                    # Known platforms are recognised within a second; after that, a banner our
+                    # heuristic sees is not going to be claimed by a rule.
+                    deadline = started + min(timeout, 3.0)
+                    while not session.popup.is_set() and not session.gave_up():
+                        if loop.time() >= deadline:
                             break
-                    await asyncio.sleep(0.2)
-                if session.popup.is_set():
-                    done = await _autoconsent(
-                        page, session, action, recorder, before_click, details
-                    )
-                    details["autoconsent"] = session.summary()
-                    if done["outcome"] == "done" or "heuristic" not in engines:
-                        return done
-                    banner = None  # the rule failed: let the heuristic try the same banner
-            details["autoconsent"] = session.summary()
+                        if "heuristic" in engines and loop.time() - started >= 1.0:
+                            banner = await find_banner(page)
+                            if banner is not None and not session.popup.is_set():
+                                break
+                        await asyncio.sleep(0.2)
+                    if session.popup.is_set():
+                        done = await _autoconsent(
+                            page, session, action, recorder, before_click, details
+                        )
+                        details["autoconsent"] = session.summary()
+                        if done["outcome"] == "done" or "heuristic" not in engines:
+                            return done
+                        banner = None  # the rule failed: let the heuristic try the same banner
+                details["autoconsent"] = session.summary()
+            finally:
+                await session.close()  # its DevTools sessions and channel
 
     if "heuristic" in engines:
         if banner is None:
@@ -209,11 +212,10 @@ async def _autoconsent(
     if banner is not None and banner.frame is not session.popup_frame:
         banner = None
     await before_click(banner)
-    frame = session.popup_frame
-    try:
-        await frame.evaluate(CLICK_RECORDER)
-    except Exception:  # noqa: BLE001
-        pass
+    world = session.popup_world
+    assert world is not None
+    # Recorded in autoconsent's isolated world: the page can neither see nor add to the list.
+    await session.evaluate(world, CLICK_RECORDER)
     details["found_by"] = "autoconsent"
     details["cmp"] = session.cmp
     details["time_ms"] = recorder.now_ms()
@@ -221,7 +223,7 @@ async def _autoconsent(
     result = await session.operate(action)
     details["autoconsent_result"] = result
     try:
-        clicks = await frame.evaluate("() => window.__cookiescanClicks || []")
+        clicks = await session.evaluate(world, "() => window.__cookiescanClicks || []") or []
     except Exception:  # noqa: BLE001 - the page reloaded after the choice
         clicks = []
     details["clicks"] = clicks

@@ -115,7 +115,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.web.client_headers[host] = {
             k.lower(): v
             for k, v in self.headers.items()
-            if k.lower() in ("user-agent", "sec-ch-ua")
+            if k.lower() in ("user-agent", "sec-ch-ua", "accept-language", "sec-gpc")
+            or k.lower().startswith("x-")
         }
         reply = self.web.resolve(host, self.path, self.command)
         if reply.delay:

@@ -1,13 +1,16 @@
 """The scan history: every scan's result, kept in a database, queryable by site and time.
 
-SQLite by default (``history.sqlite`` in ``data_dir()``, or a path); any SQLAlchemy
-URL works too (``postgresql+psycopg://…``), so a team can share one database later. The
-schema is versioned in a ``_migrations`` table and upgraded on open.
+SQLite by default (``history.sqlite`` in ``data_dir()``, or a path); PostgreSQL through
+psycopg 3 (``postgresql+psycopg://…``) for a team or a fleet of queue workers writing at once.
+The schema is versioned by Alembic (``scanner/fleet/migrations/``) and upgraded on open; a
+database made before Alembic (its ``_migrations`` table at version 1) is stamped and upgraded.
 
 Tables::
 
-    scans       one row per scan: site, times, counts, the whole result (gzipped JSON)
-    findings    one row per finding of a scan: type, severity, phase, service (for pandas)
+    scans        one row per scan: site, times, counts, the whole result (gzipped JSON);
+                 ``task_key`` (unique) makes a queued site's record idempotent
+    findings     one row per finding of a scan: type, severity, phase, service (for pandas)
+    batches, batch_sites   queued batches and the state of each site (``scanner.fleet.tasks``)
 
 A database that cannot be used (corrupt, truncated, locked, read-only, a directory, a bad
 URL, a missing driver) raises ``StoreError`` with one line that names it and says why.
@@ -25,7 +28,7 @@ import datetime as _dt
 import gzip
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,8 +36,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 import sqlalchemy as sa
+from alembic.util.exc import CommandError
 
 from scanner.errors import CookiescanError, first_line
+from scanner.fleet.migrations import migrate
 from scanner.model import ScanResult
 
 #: Seconds a SQLite database locked by another writer is waited for.
@@ -67,6 +72,7 @@ scans = sa.Table(
     sa.Column("services", sa.Integer, nullable=False),
     sa.Column("findings", sa.Integer, nullable=False),
     sa.Column("result_gz", sa.LargeBinary, nullable=False),
+    sa.Column("task_key", sa.String(300), unique=True),  # revision 0002
 )
 
 findings = sa.Table(
@@ -82,24 +88,13 @@ findings = sa.Table(
     sa.Column("pages", sa.Text, nullable=False),  # JSON list
 )
 
-migrations_table = sa.Table(
+migrations_table = sa.Table(  # the pre-Alembic version table, kept for older releases
     "_migrations",
     metadata,
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("applied_at", sa.String(40), nullable=False),
 )
-
-
-def _create_v1(conn: sa.Connection) -> None:
-    scans.create(conn)
-    findings.create(conn)
-
-
-#: (version, name, step). Append new steps; never edit an applied one.
-MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
-    (1, "scans and findings", _create_v1),
-]
 
 
 def data_dir() -> Path:
@@ -169,8 +164,9 @@ def store_error(what: str, url: str, exc: BaseException) -> StoreError:
     return StoreError(f"{what} {shown(url)}: {reason}")
 
 
-#: What opening, reading or writing a database may raise when the database is the problem.
-STORE_ERRORS = (sa.exc.SQLAlchemyError, ValueError, ImportError, OSError)
+#: What opening, reading or writing a database may raise when the database is the problem
+#: (alembic's CommandError: a database at a revision this release does not know).
+STORE_ERRORS = (sa.exc.SQLAlchemyError, ValueError, ImportError, OSError, CommandError)
 
 
 def sqlite_directory(url: str) -> bool:
@@ -194,9 +190,10 @@ def engine(db: str | Path | None = None) -> sa.Engine:
         if sqlite_directory(url):
             raise StoreError(f"history database {shown(url)}: is a directory, not a database")
         try:
-            eng = sa.create_engine(
-                url, connect_args={"timeout": BUSY_TIMEOUT} if url.startswith("sqlite") else {}
-            )
+            if url.startswith("sqlite"):
+                eng = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
+            else:  # a server that went away and came back: test each connection before use
+                eng = sa.create_engine(url, pool_pre_ping=True)
         except STORE_ERRORS as exc:
             raise store_error("history database", url, exc) from None
         try:
@@ -222,26 +219,6 @@ def dispose() -> None:
     _engines.clear()
 
 
-def migrate(eng: sa.Engine) -> list[int]:
-    """Apply the migrations ``eng`` lacks, each in its own transaction; return their versions."""
-    with eng.begin() as conn:
-        migrations_table.create(conn, checkfirst=True)
-    applied: list[int] = []
-    for version, name, step in MIGRATIONS:
-        with eng.begin() as conn:
-            done = conn.execute(
-                sa.select(migrations_table.c.version).where(migrations_table.c.version == version)
-            ).first()
-            if done:
-                continue
-            step(conn)
-            conn.execute(
-                migrations_table.insert().values(version=version, name=name, applied_at=_now())
-            )
-            applied.append(version)
-    return applied
-
-
 @contextmanager
 def _begin(db: str | Path | None) -> Iterator[sa.Connection]:
     eng = engine(db)
@@ -258,8 +235,35 @@ def site_key(url: str) -> str:
     return urlunsplit((parts.scheme, (parts.netloc or "").lower(), parts.path or "/", "", ""))
 
 
-def record(result: ScanResult, db: str | Path | None = None, *, source: str = "scan") -> int:
-    """Store ``result`` (any scan, complete or not); return its scan id."""
+def record(
+    result: ScanResult,
+    db: str | Path | None = None,
+    *,
+    source: str = "scan",
+    key: str | None = None,
+) -> int:
+    """Store ``result`` (any scan, complete or not); return its scan id.
+
+    With a ``key`` (a queued site: ``BATCH/NAME``) the record is idempotent: a result whose
+    key is stored already is not stored again, and the stored scan's id is returned.
+    """
+    if key is not None and (known := _scan_with_key(key, db)) is not None:
+        return known
+    try:
+        return _insert(result, db, source, key)
+    except StoreError:
+        if key is not None and (known := _scan_with_key(key, db)) is not None:
+            return known  # a concurrent writer stored the same key first
+        raise
+
+
+def _scan_with_key(key: str, db: str | Path | None) -> int | None:
+    with _begin(db) as conn:
+        row = conn.execute(sa.select(scans.c.id).where(scans.c.task_key == key)).first()
+    return int(row[0]) if row else None
+
+
+def _insert(result: ScanResult, db: str | Path | None, source: str, key: str | None) -> int:
     visits = [v for p in result.phases for v in p.visits]
     cookies = {(c.name, c.domain.lstrip(".")) for v in visits for c in v.cookies}
     data = json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")
@@ -279,6 +283,7 @@ def record(result: ScanResult, db: str | Path | None = None, *, source: str = "s
         "services": len({m.service_id for m in result.matches}),
         "findings": len(result.findings),
         "result_gz": gzip.compress(data, compresslevel=6),
+        "task_key": key,
     }
     with _begin(db) as conn:
         inserted = conn.execute(scans.insert().values(**row)).inserted_primary_key
@@ -301,7 +306,7 @@ def record(result: ScanResult, db: str | Path | None = None, *, source: str = "s
     return scan_id
 
 
-SUMMARY_COLUMNS = [c for c in scans.c if c.name != "result_gz"]
+SUMMARY_COLUMNS = [c for c in scans.c if c.name not in ("result_gz", "task_key")]
 
 
 def list_scans(

@@ -10,7 +10,7 @@ second scheduler off the same store.
 Each run: the site is scanned in a child process (``scanner.fleet.batch``: the same job a batch
 runs), the result is recorded in the history, compared with the site's previous scan, logged,
 and, when a webhook is set and findings are new (or the scan failed), a JSON summary is
-POSTed to it.
+POSTed to it, signed and retried (``scanner.fleet.webhook``).
 
 A store that cannot be used (corrupt, truncated, locked, read-only, a directory, a bad URL,
 a schedule that cannot be read back) raises ``StoreError`` before anything is changed:
@@ -29,12 +29,10 @@ from __future__ import annotations
 import datetime as _dt
 import fcntl
 import itertools
-import json
 import logging
 import pickle
 import signal
 import threading
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,12 +44,7 @@ from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from scanner.errors import (
-    ConfigError,
-    ScheduleError,  # raised here; importable from here as before
-    first_line,
-)
-from scanner.fleet.batch import BatchStopped, run_batch
+from scanner.errors import ConfigError, ScheduleError  # ScheduleError: as before
 from scanner.fleet.history import (
     STORE_ERRORS,
     StoreError,
@@ -61,16 +54,20 @@ from scanner.fleet.history import (
     sqlite_directory,
     store_error,
 )
-from scanner.fleet.sites import Job, config_from_dict, slug
-from scanner.fleet.triggers import cron_day_of_week, parse_trigger  # noqa: F401 - as before
+from scanner.fleet.runs import (  # noqa: F401 - stored schedules name run_scheduled_scan here
+    _QUEUES,
+    _STOPS,
+    check_id,
+    run_scheduled_scan,
+    send_report,
+)
+from scanner.fleet.sites import canonical_url, config_from_dict, slug
+from scanner.fleet.triggers import parse_trigger
 
 log = logging.getLogger("cookiescan.schedule")
 JOB_FUNCTION = "scanner.fleet.schedule:run_scheduled_scan"
 STORE = "schedule store"
 
-# The stop event of each running scheduler, by the thread name prefix of its scan workers:
-# a scan finds its scheduler's event and stops when it is set.
-_STOPS: dict[str, threading.Event] = {}
 _numbers = itertools.count(1)
 
 
@@ -159,28 +156,39 @@ def add_schedule(
     db: str | None = None,
     out_dir: str | None = None,
     webhook: str | None = None,
+    webhook_secret: str | None = None,
     store: str | Path | None = None,
     replace: bool = False,
 ) -> dict[str, Any]:
-    """Store a schedule that scans ``url`` (with ``options``, ScanConfig fields); return it."""
+    """Store a schedule that scans ``url`` (with ``options``, ScanConfig fields); return it.
+
+    Everything is checked before the store is touched: the trigger (a cron expression that
+    never fires is refused), the URL (http(s) only, made canonical as a batch's are: an IDN
+    host in punycode), the id (``check_id``) and the options. ``webhook_secret`` signs the
+    webhook's POSTs (``scanner.fleet.webhook``); it is kept in the store, never listed.
+    """
     trigger = parse_trigger(cron, every)
     try:
+        url = canonical_url(url)
         config = config_from_dict({**(options or {}), "url": url})
     except (ConfigError, TypeError, ValueError) as exc:
         raise ScheduleError(str(exc)) from None
     if webhook and not webhook.startswith(("http://", "https://")):
         raise ScheduleError(f"webhook must be an http(s) URL, not {webhook!r}")
+    if webhook_secret is not None and not (webhook and webhook_secret):
+        raise ScheduleError("a webhook secret needs a webhook, and may not be empty")
+    schedule_id = check_id(schedule_id or slug(url))
     if db is not None:
         from scanner.fleet import history
 
         history.check(db)  # a run must be able to record its scan
-    schedule_id = schedule_id or slug(url)
     spec = {
         "id": schedule_id,
         "config": config.to_dict(),
         "db": db,
         "out_dir": out_dir,
         "webhook": webhook,
+        "webhook_secret": webhook_secret,
     }
     with _paused(store) as scheduler:
         try:
@@ -232,10 +240,13 @@ def run_scheduler(
     poll: float = 30.0,
     stop: threading.Event | None = None,
     stop_after: float | None = None,
+    queue: str | None = None,
 ) -> None:
     """Run due scans until ``stop`` is set, ``stop_after`` seconds pass, or SIGINT/SIGTERM.
 
-    Schedules added or removed by other processes are seen within ``poll`` seconds. When it
+    With a ``queue`` (a Redis URL), each due scan is sent to the Celery workers on it
+    (``cookiescan worker``) instead of running here. Schedules added or removed by other
+    processes are seen within ``poll`` seconds. When it
     stops, the scans in flight are stopped too (their worker processes killed), so it stops
     within seconds however long a scan would still take.
     """
@@ -252,6 +263,8 @@ def run_scheduler(
         except sa.exc.SQLAlchemyError as exc:
             raise store_error(STORE, store_url(store), exc) from None
         _STOPS[name] = stop
+        if queue:
+            _QUEUES[name] = queue
         log.info("scheduler started on %s: %d schedule(s)", store_url(store), _count(scheduler))
         previous = _on_signals(stop)
         try:
@@ -260,14 +273,9 @@ def run_scheduler(
             stop.set()  # the scans in flight see it and stop (``run_scheduled_scan``)
             scheduler.shutdown(wait=True)
             _STOPS.pop(name, None)
+            _QUEUES.pop(name, None)
             _restore_signals(previous)
             log.info("scheduler stopped")
-
-
-def _stop_event() -> threading.Event | None:
-    """The stop event of the scheduler whose scan worker runs this code, if any."""
-    thread = threading.current_thread().name
-    return next((e for prefix, e in _STOPS.items() if thread.startswith(prefix + "_")), None)
 
 
 def _wake() -> None:
@@ -305,85 +313,3 @@ def _on_signals(stop: threading.Event) -> dict[int, Any]:
 def _restore_signals(previous: dict[int, Any]) -> None:
     for signum, handler in previous.items():
         signal.signal(signum, handler)
-
-
-# -- one run -----------------------------------------------------------------------------------
-
-
-def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
-    """Scan the schedule's site once: record, compare, log, notify. Returns the run summary.
-
-    Never raises (APScheduler would log a traceback): a failure is logged in one line and
-    reported as ``status="failed"``; a scan stopped with its scheduler as ``"stopped"``.
-    """
-    try:
-        return _run_scheduled_scan(spec)
-    except BatchStopped as exc:
-        log.warning("run %s: stopped with the scheduler: %s", spec.get("id"), exc)
-        return {"schedule": spec.get("id"), "status": "stopped", "reason": str(exc)}
-    except Exception as exc:  # noqa: BLE001 - one line in the log, the scheduler goes on
-        reason = f"{type(exc).__name__}: {first_line(exc, default='')}".rstrip(": ")
-        log.error("run %s: failed: %s", spec.get("id"), reason)
-        return {"schedule": spec.get("id"), "status": "failed", "reason": reason}
-
-
-def _run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
-    from scanner.analyse.diff import diff_results, finding_dict, new_findings
-    from scanner.fleet import history
-    from scanner.model import ScanResult
-
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(spec.get("out_dir") or data_dir() / "schedules" / spec["id"])
-    log.info("run %s: scanning %s", spec["id"], spec["config"]["url"])
-    job = Job(f"{slug(spec['config']['url'])}-{stamp}", spec["config"])
-    summary = run_batch([job], out, cancel=_stop_event())
-    outcome = summary["outcomes"][0]
-    report: dict[str, Any] = {
-        "schedule": spec["id"],
-        "url": spec["config"]["url"],
-        "status": outcome["status"],
-        "reason": outcome.get("reason", ""),
-        "result_file": outcome.get("result_file"),
-    }
-    if outcome.get("result_file"):
-        with open(outcome["result_file"], encoding="utf-8") as handle:
-            result = ScanResult.from_dict(json.load(handle))
-        report["started_at"] = result.started_at
-        report["new_findings"] = []
-        try:
-            old = history.previous(result, spec.get("db"))
-            report["scan_id"] = history.record(result, spec.get("db"), source="schedule")
-        except StoreError as exc:
-            log.error("run %s: not recorded in the history: %s", spec["id"], exc)
-            report["history_error"] = str(exc)
-        else:
-            report["previous_started_at"] = old.started_at if old else None
-            report["new_findings"] = [finding_dict(f) for f in new_findings(result, old)]
-            report["changes"] = diff_results(old, result)["totals"] if old else None
-        log.info(
-            "run %s: %s, %d page(s), %d finding(s), %d new; history scan %s",
-            spec["id"], outcome["status"], outcome["pages"], len(result.findings),
-            len(report["new_findings"]), report.get("scan_id"),
-        )  # fmt: skip
-    else:
-        report["new_findings"] = []
-        log.warning("run %s: failed: %s", spec["id"], report["reason"])
-    if spec.get("webhook") and (report["new_findings"] or report["status"] == "failed"):
-        notify(spec["webhook"], report)
-    return report
-
-
-def notify(url: str, payload: dict[str, Any], timeout: float = 10.0) -> bool:
-    """POST ``payload`` as JSON to ``url``; log and return False when that fails."""
-    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            ok = 200 <= response.status < 300
-    except OSError as exc:
-        log.warning("webhook %s failed: %s", url, exc)
-        return False
-    log.info("webhook %s: %s", url, "sent" if ok else "refused")
-    return ok

@@ -5,8 +5,10 @@ newsletter) and say, with evidence, what tracks their recipient: open pixels, cl
 identifiers and UTM tags in links, remote images that are not trackers, the unsubscribe
 headers (RFC 8058 one-click), the sender's email service (from the ``[email]`` tables of the
 signature database), the events the sender can collect, and findings with their legal
-reading. It NEVER fetches anything: loading a pixel would tell the sender the message was
-opened. It imports only the base (``scanner.model``... ``scanner.rules``) and ``signatures``.
+reading. It never fetches anything itself: loading a pixel would tell the sender the message
+was opened; ``--render`` (opt-in) hands each message to a renderer the CLI injects
+(``scanner.collect.render``), and the result records what loaded. It imports only the
+base (``scanner.model``... ``scanner.rules``) and ``signatures``.
 
 Modules, each importing only those below it::
 

@@ -199,6 +199,36 @@ class EmailFinding:
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
+class Loaded:
+    """A URL the message loaded when rendered (``--render``)."""
+
+    url: str
+    """The URL requested."""
+    resource_type: str
+    """What the browser fetched it as: image, stylesheet, font, document (an iframe)..."""
+    status: int | None = None
+    """The HTTP status, null when no answer came."""
+    service_id: str | None = None
+    """The email service whose endpoint it is, when the signatures know it."""
+    tracker: bool = False
+    """An open pixel or tracked image of this message's analysis: loading it told the
+    sender the message was opened."""
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
+class Rendered:
+    """What rendering the message in Chromium (images on, scripts off) loaded."""
+
+    loaded: tuple[Loaded, ...] = ()
+    """Every URL requested, in order."""
+    refused: tuple[str, ...] = ()
+    """URLs the message asked for and the renderer refused: other schemes (file:...) and
+    attempts to navigate away (a meta refresh)."""
+    error: str | None = None
+    """Why rendering stopped early (a deadline), null when it finished."""
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
 class MessageResult:
     """One message: who sent it, what tracks its recipient, what the sender can learn."""
 
@@ -232,6 +262,9 @@ class MessageResult:
     """What the sender can collect about the recipient."""
     findings: tuple[EmailFinding, ...] = ()
     """The findings, each with its legal reading."""
+    rendered: Rendered | None = None
+    """What loaded when the message was rendered (``--render``); null when it was not (the
+    default: nothing is fetched)."""
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)

@@ -161,11 +161,34 @@ def _md_message(m: MessageResult, scan: EmailScan) -> Iterator[str]:
             service = f" ({esc(_name(scan, image.service_id))})" if image.service_id else ""
             yield f"- {esc(image.url, 100)}{service}"
         yield ""
+    if m.rendered is not None:
+        yield from _md_rendered(m, scan)
     u = m.unsubscribe
     yield (
         f"Unsubscribe: header {'yes' if u.header else 'no'}, one-click (RFC 8058) "
         f"{'yes' if u.one_click else 'no'}, {len(u.links)} link(s) in the body."
     )
+    yield ""
+
+
+def _md_rendered(m: MessageResult, scan: EmailScan) -> Iterator[str]:
+    r = m.rendered
+    assert r is not None
+    trackers = sum(1 for item in r.loaded if item.tracker)
+    yield "### Rendered (images on, scripts off)"
+    yield ""
+    yield (
+        f"{len(r.loaded)} URL(s) loaded, {trackers} of them tracking the opening; "
+        f"{len(r.refused)} refused." + (f" Stopped early: {esc(r.error)}." if r.error else "")
+    )
+    yield ""
+    for item in r.loaded:
+        service = f" ({esc(_name(scan, item.service_id))})" if item.service_id else ""
+        mark = " **tracks the opening**" if item.tracker else ""
+        status = item.status if item.status is not None else "no answer"
+        yield f"- {esc(item.resource_type)} {esc(item.url, 100)} → {status}{service}{mark}"
+    for url in r.refused:
+        yield f"- refused: {esc(url, 100)}"
     yield ""
 
 
@@ -244,6 +267,15 @@ def csv_rows(scan: EmailScan) -> Iterator[dict[str, Any]]:
             }
         for event in m.events:
             yield {**base, "kind": "event", "detail": f"{event.name}: {event.because}"}
+        for item in m.rendered.loaded if m.rendered else ():
+            yield {
+                **base,
+                "kind": "loaded",
+                "service_id": item.service_id,
+                "url": item.url,
+                "detail": f"{item.resource_type} {item.status}"
+                + (" tracks the opening" if item.tracker else ""),
+            }
 
 
 def _neutralise(value: Any) -> Any:

@@ -21,9 +21,13 @@ import signatures
 from scanner.mail.analyse import analyse_message
 from scanner.mail.esp import EmailIndex
 from scanner.mail.judge import events_of, findings_of, is_tracked, summarise
-from scanner.mail.model import EmailScan, MessageResult
+from scanner.mail.model import EmailScan, Loaded, MessageResult, Rendered
 from scanner.mail.parse import MessageError, ParsedMessage, parse_html_file, parse_message
 from scanner.mail.read import RawMessage, Unreadable, iter_messages
+
+#: Renders one HTML document and says what loaded: ``{"loaded": [{url, resource_type,
+#: status}], "refused": [url], "error": str | None}`` (``scanner.collect.render``).
+Renderer = Callable[[str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,12 @@ def scan_paths(
     limits: Limits = Limits(),
     tool_version: str = "",
     progress: Callable[[str], None] | None = None,
+    render: Renderer | None = None,
 ) -> EmailScan:
-    """Scan every message under ``paths`` (files, mbox files, folders, HTML files)."""
+    """Scan every message under ``paths`` (files, mbox files, folders, HTML files).
+
+    ``render`` (opt-in, ``--render``) is given each message's HTML and returns what loaded
+    (``scanner.collect.render``): the CLI injects it, so this room never drives a browser."""
     started = _now()
     index = EmailIndex(db if db is not None else signatures.load())
     inputs = tuple(str(p) for p in paths)
@@ -61,7 +69,7 @@ def scan_paths(
             if progress:
                 progress(f"{item.source}: {item.reason}")
             continue
-        result, used = scan_message(item, index, limits)
+        result, used = scan_message(item, index, limits, render)
         messages.append(result)
         services |= used
         if progress:
@@ -80,7 +88,7 @@ def scan_paths(
 
 
 def scan_message(
-    raw: RawMessage, index: EmailIndex, limits: Limits = Limits()
+    raw: RawMessage, index: EmailIndex, limits: Limits = Limits(), render: Renderer | None = None
 ) -> tuple[MessageResult, set[str]]:
     """One message's result, and the ids of the services it matched."""
     if raw.data is None:
@@ -123,8 +131,35 @@ def scan_message(
         unsubscribe=parts.unsubscribe,
         events=events_of(parts, name_of),
         findings=findings_of(parts, index.facts, name_of),
+        rendered=_rendered(parsed, parts, index, render) if render else None,
     )
     return result, parts.services
+
+
+def _rendered(parsed: ParsedMessage, parts: Any, index: EmailIndex, render: Renderer) -> Rendered:
+    """Render the message's first HTML part and tie each load to what the analysis found."""
+    if not parsed.html:
+        return Rendered(error="no HTML part to render")
+    seen = render(parsed.html[0])
+    pixels = {p.url for p in parts.pixels}
+    loaded = []
+    for item in seen.get("loaded", []):
+        url = str(item.get("url", ""))
+        opened = index.match_open(url)
+        match = opened or index.match_click(url)
+        host = index.match_host(url, item.get("resource_type"))
+        loaded.append(
+            Loaded(
+                url=url,
+                resource_type=str(item.get("resource_type", "")),
+                status=item.get("status"),
+                service_id=match.service_id if match else (host[0] if host else None),
+                tracker=url in pixels or opened is not None,
+            )
+        )
+    return Rendered(
+        loaded=tuple(loaded), refused=tuple(seen.get("refused", ())), error=seen.get("error")
+    )
 
 
 def scan_bytes(data: bytes, *, source: str = "<bytes>", db: Any = None) -> MessageResult:

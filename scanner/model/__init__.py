@@ -30,6 +30,8 @@ from scanner.model.codec import explain, from_dict, location, to_dict
 from scanner.model.observations import (
     PHASES,
     SCHEMA_VERSION,
+    ApiUse,
+    Carried,
     ConsentAction,
     ConsentNeed,
     Cookie,
@@ -60,6 +62,8 @@ __all__ = [
     "FINDING_TYPES",
     "PHASES",
     "SCHEMA_VERSION",
+    "ApiUse",
+    "Carried",
     "ConsentAction",
     "ConsentNeed",
     "Cookie",

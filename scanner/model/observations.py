@@ -61,6 +61,22 @@ MODEL_CONFIG = ConfigDict(use_attribute_docstrings=True, extra="ignore")
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
+class Carried:
+    """A stored identifier found in a request (its value is never kept, only where it was)."""
+
+    source: Literal["cookie", "storage"]
+    """Where the identifier was stored: a cookie, or a localStorage/sessionStorage key."""
+    name: str
+    """The cookie's name or the storage key."""
+    owner: str
+    """The cookie's domain, or the storage key's origin."""
+    where: Literal["url", "body"]
+    """Found in the request's URL (WebSocket: its URL or a sent frame) or body."""
+    encoding: Literal["plain", "url", "base64"] = "plain"
+    """How the value was written: as stored, URL-encoded or base64-encoded."""
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
 class Request:
     """One request the browser made while a page was open."""
 
@@ -100,6 +116,10 @@ class Request:
     """The service worker's URL, for requests a service worker made."""
     failure: str | None = None
     """Why the request failed (a network error text), when it did."""
+    carries: tuple[Carried, ...] = ()
+    """Identifiers stored by the site or its third parties (cookie and storage values that
+    look like identifiers) found in this request's URL or body: plain, URL-encoded or
+    base64 (docs/behaviour.md)."""
 
     def evidence(self) -> dict[str, Any]:
         """What a finding keeps of this request as its evidence (JSON-ready)."""
@@ -155,6 +175,12 @@ class Cookie:
     """When it was set, in milliseconds since the page's navigation started."""
     blocked_reason: str | None = None
     """Why the browser refused to store it, when it did."""
+    host_only: bool | None = None
+    """true: set without a Domain attribute, sent to ``domain`` only; false: set with
+    Domain=, sent to its subdomains too; null when unknown (older scans)."""
+    identifier: bool | None = None
+    """The value looks like an identifier (8+ characters, random enough, not a date, a
+    number of the clock, a boolean or a word: docs/behaviour.md); null when unknown."""
 
     @property
     def is_session(self) -> bool:
@@ -180,6 +206,36 @@ class StorageItem:
     already there (set on an earlier page of the phase) and this page did not write it."""
     set_by: str | None = None
     """The script that wrote the key on this page, when known."""
+    identifier: bool | None = None
+    """The value looks like an identifier (as for cookies: docs/behaviour.md); null when
+    unknown."""
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
+class ApiUse:
+    """What one script did with one fingerprinting-prone API on a page (the init script
+    ``collect/fingerprint.js`` saw it; the judge applies the criteria, docs/behaviour.md)."""
+
+    api: Literal["canvas", "canvas-font", "webgl", "audio", "navigator"]
+    """canvas (drawing and readback), canvas-font (font probing with measureText), webgl
+    (renderer parameters), audio (AudioContext / OfflineAudioContext rendering), navigator
+    (reads of navigator and screen properties)."""
+    script: str
+    """URL of the script that made the calls (the document's URL for an inline script)."""
+    host: str
+    """The script's host name."""
+    party: Party
+    """First party (the scanned site's) or third party."""
+    time_ms: float | None = None
+    """When the first call was made, in milliseconds since the page's navigation started."""
+    calls: dict[str, int] = dataclasses.field(default_factory=dict)
+    """How many times each API was called, e.g. {"HTMLCanvasElement.toDataURL": 1}."""
+    facts: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """What the criteria need. canvas: readbacks [{method, width, height, chars, colours,
+    format, avoided}] (avoided: save, restore or addEventListener were called on that canvas);
+    canvas-font: fonts (distinct fonts set), measures; webgl: unmasked (the UNMASKED_*
+    parameters read); audio: oscillator, compressor, analyser, rendered (booleans); navigator:
+    properties (the distinct properties read)."""
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
@@ -222,6 +278,9 @@ class Visit:
     """What went wrong on the page."""
     links_found: int = Field(default=0, ge=0)
     """Links found on the page."""
+    api_uses: tuple[ApiUse, ...] = ()
+    """Uses of fingerprinting-prone APIs, per script and API (canvas, fonts, WebGL, audio,
+    navigator/screen)."""
     clock: Clock | None = None
     """The clock the page's dwell ran on. virtual: page time ran ahead of the wall clock up to
     the dwell (timers, animation frames and idle callbacks ran as soon as the page had nothing

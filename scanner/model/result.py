@@ -39,6 +39,9 @@ FINDING_TYPES: dict[str, str] = {
     "the visitor chose.",
     "cookie_lifetime_over_13_months": "A cookie lives longer than 13 months (the CNIL's "
     "recommended maximum for consent-based cookies).",
+    "fingerprinting": "A script used canvas, font, WebGL, audio or navigator/screen APIs the "
+    "way fingerprinting scripts do (published criteria, docs/behaviour.md); one finding per "
+    "phase and service (a known service, or the script's registrable domain).",
     "unknown_third_party": "A third-party host that matches no signature: review it by hand.",
     "verdict": "Exactly one, severity info: the judge's summary, the same as the result's "
     "`verdict` (kept for readers of older results). Its message is the site verdict; its "
@@ -83,9 +86,11 @@ class Finding:
     pages: tuple[str, ...]
     """The pages where it was seen."""
     evidence: tuple[dict[str, Any], ...]
-    """What was observed. Usual keys: kind (request, cookie, storage, banner), url, name, key,
-    host, domain, page, phase, time_ms, lifetime_days, party, pattern (the rule that
-    matched)."""
+    """What was observed. Usual keys: kind (request, cookie, storage, banner, api), url, name,
+    key, host, domain, page, phase, time_ms, lifetime_days, party, pattern (the rule that
+    matched: a signature's, behaviour:<signal> for an unknown tracker, fingerprinting:<technique>
+    for a script's API use); signal and carries (behaviour); api, script, calls and facts
+    (fingerprinting)."""
     message: str = ""
     """The finding in a sentence."""
 
