@@ -6,7 +6,9 @@ local web. Printed, all measured in this one run on this machine:
 
 - pages/s of cookiescan's ``no-interaction`` phase, and of a bare Playwright loop making the
   same navigations with the same wait policy and concurrency while recording nothing, and
-  their ratio (the claim: >= 0.9);
+  their ratio (the claim: >= 0.9); the same without the instrumentation of issue 12
+  (``ab.py``: the fingerprinting init script, the isolated-world reader, the identifier
+  search), and what that instrumentation costs per page;
 - peak memory (PSS) of the whole process tree, browser included, at 200 and 1,000 pages;
 - pages/s at 1, 2, 4 and 8 pages in flight;
 - the default-settings ratio: pages/s of cookiescan at its default wait policy (one phase,
@@ -18,13 +20,20 @@ local web. Printed, all measured in this one run on this machine:
 
 Ratios, not absolute times, are the claim: these machines are shared and noisy.
 
-Usage: ``python -m benchmarks.bench [--quick]``
+Long mode (``--long``) measures only memory, at 1,000 and 5,000 pages: the peak of the whole
+process tree while the crawl runs and over the whole scan (the result built and matched), the
+peak of Python alone, and the size of the result. ``--ab`` runs only the plain ratio and its
+A/B.
+
+Usage: ``python -m benchmarks.bench [--quick] [--long | --ab]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import json
 import os
 import threading
 import time
@@ -126,16 +135,29 @@ def tree_memory(root: int) -> int:
 
 
 class PeakMemory:
-    """Samples the process tree's memory every 100 ms while active."""
+    """Samples the process tree's memory every 100 ms while active: the peak of the whole tree
+    (browser included), of this Python process alone, and of the whole tree while the crawl
+    runs (until ``pages`` pages are done: ``crawl_progress`` counts them)."""
 
-    def __init__(self) -> None:
-        self.peak = 0
+    def __init__(self, pages: int = 0) -> None:
+        self.peak = self.python_peak = self.crawl_peak = 0
+        self.pages, self.done = pages, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def crawl_progress(self, event: Any) -> None:
+        """A scan's ``progress`` callback: counts the pages done."""
+        if getattr(event, "kind", None) == "page":
+            self.done += 1
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_memory(os.getpid()))
+            crawling = self.done < self.pages
+            tree = tree_memory(os.getpid())
+            self.peak = max(self.peak, tree)
+            self.python_peak = max(self.python_peak, _pss(os.getpid()))
+            if crawling:
+                self.crawl_peak = max(self.crawl_peak, tree)
             self._stop.wait(0.1)
 
     def __enter__(self) -> PeakMemory:
@@ -251,10 +273,88 @@ def measure(fn: Callable[[], T]) -> tuple[T, int]:
     return value, memory.peak
 
 
+Say = Callable[[str, Any], None]
+
+
+def plain_ratio(web: LocalWeb, pages: int, concurrency: int, say: Say) -> tuple[int, int]:
+    """The plain ratio (no dwell), and the same without issue 12's instrumentation (the A/B
+    switch, ``ab.py``); interleaved, best of two each. Returns (peak memory, pages)."""
+    from benchmarks.ab import instrumentation_off
+
+    def without() -> float:
+        with instrumentation_off():
+            secs, pages_off, _ = run_cookiescan(config)
+        if pages_off != count:
+            say("warning: pages without #12 instrumentation", f"{pages_off} (not {count})")
+        return secs
+
+    config = config_for(web, pages, concurrency)
+    # Interleaved, best of two each: the machine is shared and noisy.
+    (ours, count, urls), mem = measure(lambda: run_cookiescan(config))
+    bare, mem_bare = measure(lambda: run_bare(config, urls))
+    off = without()
+    ours = min(ours, run_cookiescan(config)[0])
+    bare = min(bare, run_bare(config, urls))
+    off = min(off, without())
+    say(f"cookiescan, {count} pages (pages/s)", f"{count / ours:.2f}")
+    say(f"bare Playwright loop, same {len(urls)} URLs (pages/s)", f"{len(urls) / bare:.2f}")
+    say("ratio cookiescan / bare (goal >= 0.9)", f"{bare / ours:.2f}")
+    say(f"cookiescan without #12 instrumentation, {count} pages (pages/s)", f"{count / off:.2f}")
+    say("ratio without #12 instrumentation / bare", f"{bare / off:.2f}")
+    say(
+        f"#12 instrumentation cost (wall ms per page, {concurrency} in flight)",
+        f"{(ours - off) / count * 1000:.1f}",
+    )
+    say(f"peak memory, cookiescan, {count} pages (MiB)", f"{mem / 2**20:.0f}")
+    say(f"peak memory, bare loop, {len(urls)} pages (MiB)", f"{mem_bare / 2**20:.0f}")
+    return mem, count
+
+
+def long_memory(web: LocalWeb, sizes: tuple[int, ...], concurrency: int, say: Say) -> None:
+    """Long mode: peak memory of whole no-interaction scans of each size, during the crawl
+    and over the whole scan (the result built and matched), browser included."""
+    from scanner import scan
+
+    crawl: list[int] = []
+    for pages in sizes:
+        memory = PeakMemory(pages)
+        with memory:
+            started = time.perf_counter()
+            config = config_for(web, pages, concurrency).replace(time_budget=0)  # every page
+            result = scan(config, progress=memory.crawl_progress)
+            secs = time.perf_counter() - started
+        count = len(result.phases[0].visits)
+        size = len(json.dumps(result.to_dict()))
+        del result
+        gc.collect()
+        crawl.append(memory.crawl_peak)
+        say(f"long mode, {count} pages (pages/s)", f"{count / secs:.2f}")
+        say(
+            f"  peak memory during the crawl, {count} pages (MiB)",
+            f"{memory.crawl_peak / 2**20:.0f}",
+        )
+        say(f"  peak memory, whole scan, {count} pages (MiB)", f"{memory.peak / 2**20:.0f}")
+        say(f"  peak of Python alone, {count} pages (MiB)", f"{memory.python_peak / 2**20:.0f}")
+        say(f"  the result as JSON, {count} pages (MiB)", f"{size / 2**20:.1f}")
+    say(
+        f"crawl memory growth {sizes[0]} -> {sizes[-1]} pages (ratio, flat = 1.0)",
+        f"{crawl[-1] / max(crawl[0], 1):.2f}",
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sites (a smoke run)")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--long", action="store_true", help="only memory at 1,000 and 5,000 pages (long mode)"
+    )
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", help="long mode: these page counts (default 1000 5000)"
+    )
+    parser.add_argument(
+        "--ab", action="store_true", help="only the plain ratio, with and without instrumentation"
+    )
     parser.add_argument(
         "--ocd",
         default=str(
@@ -273,18 +373,15 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label:<58} {value}", flush=True)
 
     print(f"cookiescan bench: {os.cpu_count()} cores, pages in flight {args.concurrency}\n")
+    if args.long:
+        sizes = tuple(args.sizes or ((100, 500) if args.quick else (1000, 5000)))
+        with bench_web(max(sizes) + 10) as web:
+            long_memory(web, sizes, args.concurrency, say)
+        return
     with bench_web(large + 10) as web:
-        config = config_for(web, small, args.concurrency)
-        # Interleaved, best of two each: the machine is shared and noisy.
-        (ours, pages, urls), mem_small = measure(lambda: run_cookiescan(config))
-        bare, mem_bare = measure(lambda: run_bare(config, urls))
-        ours = min(ours, run_cookiescan(config)[0])
-        bare = min(bare, run_bare(config, urls))
-        say(f"cookiescan, {pages} pages (pages/s)", f"{pages / ours:.2f}")
-        say(f"bare Playwright loop, same {len(urls)} URLs (pages/s)", f"{len(urls) / bare:.2f}")
-        say("ratio cookiescan / bare (goal >= 0.9)", f"{bare / ours:.2f}")
-        say(f"peak memory, cookiescan, {pages} pages (MiB)", f"{mem_small / 2**20:.0f}")
-        say(f"peak memory, bare loop, {len(urls)} pages (MiB)", f"{mem_bare / 2**20:.0f}")
+        mem_small, pages = plain_ratio(web, small, args.concurrency, say)
+        if args.ab:
+            return
         big = config_for(web, large, args.concurrency)
         (secs, pages_big, _), mem_big = measure(lambda: run_cookiescan(big))
         say(

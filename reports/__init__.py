@@ -14,6 +14,12 @@ Example::
 Cookie values can be personal data or session tokens: every format shows a hash and a length
 unless ``include_cookie_values=True``.
 
+``pdf`` is the HTML report printed by Chromium. ``reports`` never drives a browser (only
+``scanner.collect`` does), so the caller hands it the printer::
+
+    from scanner.collect.pdf import print_pdf
+    reports.write(result, "pdf", "report.pdf", printer=print_pdf)
+
 ``changes`` is the plain dict of ``scanner.analyse.diff.diff_results(old, result)``: the
 HTML and Markdown reports then open with what appeared and disappeared since the previous scan
 (``reports.changes`` lists the keys read); the other formats ignore it.
@@ -22,6 +28,7 @@ HTML and Markdown reports then open with what appeared and disappeared since the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +40,8 @@ from .load import ReportError, load_result
 __all__ = [
     "BINARY_FORMATS",
     "FORMATS",
+    "PRINTED_FORMATS",
+    "Printer",
     "ReportError",
     "check_target",
     "load_result",
@@ -41,6 +50,11 @@ __all__ = [
 ]
 
 FORMATS: tuple[str, ...] = ("json", "html", "md", "csv", "xlsx", "sarif", "junit")
+#: Formats printed from the HTML report by a ``printer`` the caller passes (a browser).
+PRINTED_FORMATS: tuple[str, ...] = ("pdf",)
+
+#: Turns the HTML report into PDF bytes (``scanner.collect.pdf.print_pdf``).
+Printer = Callable[[str], bytes]
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "result.schema.json"
 
@@ -51,13 +65,20 @@ def render(
     *,
     include_cookie_values: bool = False,
     changes: dict[str, Any] | None = None,
+    printer: Printer | None = None,
 ) -> str | bytes:
-    """``result`` as one document in format ``fmt`` (``bytes`` for xlsx, ``str`` otherwise).
+    """``result`` as one document in format ``fmt`` (``bytes`` for xlsx and pdf, ``str``
+    otherwise).
 
     ``csv`` gives the flat findings table; ``write(..., "csv", directory)`` writes every table.
     ``changes`` (``diff_results(old, result)``) adds "Changes since the previous scan" to
-    ``html`` and ``md``.
+    ``html`` and ``md``. ``pdf`` needs ``printer``: the HTML report goes in, PDF bytes out.
     """
+    if fmt in PRINTED_FORMATS:
+        if printer is None:
+            raise ReportError(f"--format {fmt} needs a browser to print it: pass printer=")
+        html = render(result, "html", include_cookie_values=include_cookie_values, changes=changes)
+        return printer(str(html))
     if fmt == "json":
         return render_json(result, include_cookie_values=include_cookie_values)
     if fmt == "html":
@@ -77,7 +98,8 @@ def render(
 
         frames = build_tables(result, include_cookie_values=include_cookie_values)
         return to_csv(frames["findings"]) if fmt == "csv" else _xlsx(frames)
-    raise ReportError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+    choices = ", ".join(FORMATS + PRINTED_FORMATS)
+    raise ReportError(f"unknown report format {fmt!r}; choose from {choices}")
 
 
 def write(
@@ -87,6 +109,7 @@ def write(
     *,
     include_cookie_values: bool = False,
     changes: dict[str, Any] | None = None,
+    printer: Printer | None = None,
 ) -> list[Path]:
     """Write ``result`` as ``fmt`` to ``path`` and return the files written.
 
@@ -95,7 +118,7 @@ def write(
     ``findings.csv``, ``pages.csv``); any other path gets the flat findings table. Each file
     is written atomically (``reports.files.write_atomically``): a failed write leaves the
     previous file, never half a report. ``check_target(fmt, path)`` says beforehand whether
-    ``path`` can take ``fmt``.
+    ``path`` can take ``fmt``. ``printer``: see ``render`` (``pdf``).
     """
     target = Path(path)
     try:
@@ -110,7 +133,13 @@ def write(
                 write_atomically(file, _encode(to_csv(frame)))
                 written.append(file)
             return written
-        output = render(result, fmt, include_cookie_values=include_cookie_values, changes=changes)
+        output = render(
+            result,
+            fmt,
+            include_cookie_values=include_cookie_values,
+            changes=changes,
+            printer=printer,
+        )
         if target.parent != Path(""):
             target.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(target, output if isinstance(output, bytes) else _encode(output))

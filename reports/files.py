@@ -21,7 +21,7 @@ from .load import ReportError
 __all__ = ["BINARY_FORMATS", "check_target", "is_dir_target", "write_atomically"]
 
 #: Formats rendered as bytes: they need a file, never a terminal.
-BINARY_FORMATS: tuple[str, ...] = ("xlsx",)
+BINARY_FORMATS: tuple[str, ...] = ("xlsx", "pdf")
 
 
 def is_dir_target(fmt: str, path: str | Path) -> bool:

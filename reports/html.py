@@ -30,6 +30,7 @@ from .guide import GUIDE, visitor_text
 from .marks import ConsentMarks
 from .summary import banner_line, phase_card, seen_in, status
 from .timeline import COLORS, build_charts
+from .transfers import transfer_summary
 from .view import (
     CATEGORIES,
     PHASE_LABELS,
@@ -47,6 +48,7 @@ from .view import (
     png_data_uri,
     safe_href,
 )
+from .where import PHASE_LETTERS, page_service_matrix, storage_groups, unknown_party_findings
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_EVIDENCE = 25
@@ -102,6 +104,7 @@ def build_context(result: ScanResult, *, include_cookie_values: bool = False) ->
     categories = _services_by_category(view, marks)
     charts = build_charts(view)
     chart_categories = {row.category for c in charts for row in c.rows}
+    findings, unknown_findings = unknown_party_findings(view.sorted_findings())
     return {
         "r": result,
         "view": view,
@@ -110,7 +113,14 @@ def build_context(result: ScanResult, *, include_cookie_values: bool = False) ->
         "status": status(view, counts),
         "phase_cards": [phase_card(view, marks, name) for name in PHASE_LABELS],
         "banner": banner_line(view),
-        "findings": [_finding(view, f) for f in view.sorted_findings()],
+        "findings": [_finding(view, f) for f in findings],
+        "unknown_findings": unknown_findings,
+        "unknown_guide": GUIDE["unknown_third_party"],
+        "finding_count": len(findings) + (1 if unknown_findings else 0),
+        "transfers": transfer_summary(view),
+        "matrix": page_service_matrix(view, marks),
+        "phase_letters": PHASE_LETTERS,
+        "storage": storage_groups(view),
         "visitor": visitor_text(result.config),
         "categories": categories,
         "service_count": sum(len(g["services"]) for g in categories),
@@ -217,11 +227,16 @@ def _declaration(view: ResultView) -> list[dict[str, Any]]:
                 "category": view.category(sid),
                 "party": c.party,
                 "days": c.lifetime_days,
+                "asked": c.requested_lifetime_days,
                 "before_choice": False,
             },
         )
         if c.lifetime_days is not None and (row["days"] is None or c.lifetime_days > row["days"]):
             row["days"] = c.lifetime_days
+        if c.requested_lifetime_days is not None and (
+            row["asked"] is None or c.requested_lifetime_days > row["asked"]
+        ):
+            row["asked"] = c.requested_lifetime_days
         row["before_choice"] |= s.phase == "no-interaction"
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in sorted(rows.values(), key=lambda r: (r["name"].lower(), r["domain"])):

@@ -19,6 +19,7 @@ from scanner.model import Cookie, ScanResult
 from .changes import build_changes
 from .guide import GUIDE, visitor_text
 from .marks import ConsentMarks
+from .transfers import transfer_summary
 from .view import (
     PHASE_LABELS,
     SEVERITIES,
@@ -29,6 +30,7 @@ from .view import (
     format_lifetime,
     format_ms,
 )
+from .where import page_service_matrix, storage_groups, unknown_party_findings
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _LINE_START = re.compile(r"^([#+\-=>]|\d+[.)])")
@@ -67,8 +69,11 @@ def render_md(result: ScanResult, *, changes: Any = None) -> str:
     marks = ConsentMarks(view)
     out += _phases(view, marks)
     out += _findings(view)
+    out += _transfers(view)
     out += _services(view, marks)
+    out += _matrix(view, marks)
     out += _cookies(view)
+    out += _storage(view)
     out += _unknown(view)
     out += _errors(view)
     out += [
@@ -157,9 +162,9 @@ def _loaded(view: ResultView, marks: ConsentMarks, phase: str, ids: list[str]) -
 
 
 def _findings(view: ResultView) -> list[str]:
-    findings = view.sorted_findings()
-    out = [f"## Findings ({len(findings)})", ""]
-    if not findings:
+    findings, unknown = unknown_party_findings(view.sorted_findings())
+    out = [f"## Findings ({len(findings) + bool(unknown)})", ""]
+    if not findings and not unknown:
         return out + ["None.", ""]
     for f in findings:
         service = view.finding_service_name(f)
@@ -182,6 +187,87 @@ def _findings(view: ResultView) -> list[str]:
             out.append(f"  - {esc(e.get('kind', ''))} {esc(what)}{when}{rule}")
         if len(f.evidence) > 5:
             out.append(f"  - … {len(f.evidence) - 5} more")
+    if unknown:
+        guide = GUIDE["unknown_third_party"]
+        out.append(f"- **INFO** Unknown third parties: {len(unknown)} host(s) match no signature")
+        out.append(f"  *Rule:* {esc(guide.rule)} *Fix:* {esc(guide.fix)}")
+        out += ["", "  | Host | Phases | Pages | Observations |", "  |---|---|---:|---:|"]
+        for u in unknown:
+            phases = ", ".join(PHASE_LABELS.get(p, p) for p in u["phases"])
+            out.append(
+                f"  | {esc(u['host'])} | {esc(phases)} | {u['pages']} | {u['observations']} |"
+            )
+    return out + [""]
+
+
+def _transfers(view: ResultView) -> list[str]:
+    t = transfer_summary(view)
+    out = ["## Data transfers outside the EU/EEA", ""]
+    if not t["outside"]:
+        out.append("No detected service is known to send data outside the EU/EEA.")
+    else:
+        out += [
+            f"{t['services_outside']} service(s) send personal data outside the EU/EEA: "
+            f"{t['risk_text']}.",
+            "",
+            "| Service | Vendor | Destination | Safeguards | Risk | Before any choice |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in t["outside"]:
+            vendor = r["vendor"] + (f" ({r['vendor_country']})" if r["vendor_country"] else "")
+            safeguards = ", ".join(r["safeguards"]) or "none documented"
+            out.append(
+                f"| {esc(r['service'])} | {esc(vendor)} | {esc(r['destination'])} "
+                f"| {esc(safeguards)} | {r['risk']}: {esc(r['why'])} "
+                f"| {'yes' if r['before_choice'] else 'no'} |"
+            )
+    out.append("")
+    if t["inside"]:
+        names = ", ".join(s["service"] for s in t["inside"])
+        out += [f"Stay in the EU/EEA: {esc(names)}.", ""]
+    unknown = [f"{s['service']} ({s['why']})" for s in t["unknown"]]
+    if t["unknown_hosts"]:
+        unknown.append(f"{t['unknown_hosts']} unknown third-party host(s)")
+    if unknown:
+        out += [f"Unknown: {esc('; '.join(unknown))}.", ""]
+    return out
+
+
+def _matrix(view: ResultView, marks: ConsentMarks) -> list[str]:
+    m = page_service_matrix(view, marks)
+    if not m["rows"] or not m["services"]:
+        return []
+    legend = ", ".join(f"{letter} {label.lower()}" for _p, letter, label in m["phases"])
+    out = ["## Which service was seen on which page", ""]
+    out += [f"Phases: {legend}; **bold**: seen without the consent it needs.", ""]
+    out.append(
+        "| Page | " + " | ".join(esc(s["name"]) for s in m["services"]) + " | Unknown hosts |"
+    )
+    out.append("|---|" + "---|" * len(m["services"]) + "---:|")
+    for row in m["rows"]:
+        cells = [
+            " ".join(f"**{c['letter']}**" if c["css"] == "bad" else c["letter"] for c in cell)
+            for cell in row["cells"]
+        ]
+        out.append(f"| {esc(row['page'])} | " + " | ".join(cells) + f" | {row['unknown']} |")
+    if m["hidden_pages"] or m["hidden_services"]:
+        out.append(f"\n… {m['hidden_pages']} more page(s), {m['hidden_services']} more service(s).")
+    return out + [""]
+
+
+def _storage(view: ResultView) -> list[str]:
+    groups = storage_groups(view)
+    if not groups:
+        return []
+    out = [f"## Storage keys ({len(groups)})", ""]
+    out += ["| Key | Type | Origin | Service | Phases | Pages |", "|---|---|---|---|---|---:|"]
+    for g in groups:
+        phases = ", ".join(PHASE_LABELS.get(p, p) for p in g["phases"])
+        out.append(
+            f"| {esc(g['key'])} | {g['kind']} | {esc(g['origin'])} "
+            f"| {esc(g['service'] or category_label(g['category']))} | {esc(phases)} "
+            f"| {g['pages']} |"
+        )
     return out + [""]
 
 
@@ -218,9 +304,13 @@ def _cookies(view: ResultView) -> list[str]:
         return out + ["None.", ""]
     out += ["| Cookie | Domain | Category | Lifetime | Party |", "|---|---|---|---|---|"]
     for (name, domain), (s, c) in sorted(rows.items()):
+        asked = c.requested_lifetime_days
+        lifetime = format_lifetime(c.lifetime_days) + (
+            f" (asked for {format_lifetime(asked)})" if asked is not None else ""
+        )
         out.append(
             f"| {esc(name)} | {esc(domain)} | {esc(category_label(view.category(s.service_id)))} "
-            f"| {format_lifetime(c.lifetime_days)} | {c.party} |"
+            f"| {lifetime} | {c.party} |"
         )
     return out + [""]
 

@@ -1,7 +1,9 @@
 """Tidy pandas tables of a result, and their CSV and XLSX exports.
 
 One table per kind — requests, cookies, storage, services, findings, pages — each row carrying
-its phase, page, party, service and category, so a spreadsheet can filter on any of them.
+its phase, page, party, service and category, so a spreadsheet can filter on any of them. A
+cookie's ``lifetime_days`` is what Chromium stored (at most 400 days);
+``requested_lifetime_days`` beside it is what the site asked for, when that was longer.
 
 Example::
 
@@ -34,7 +36,8 @@ COLUMNS: dict[str, list[str]] = {
     + _OBS[3:]
     + ["frame_url", "is_main_frame", "initiator", "redirect_chain"],
     "cookies": _OBS[:3]
-    + ["name", "domain", "path", "lifetime_days", "lifetime", "secure", "http_only"]
+    + ["name", "domain", "path", "lifetime_days", "lifetime"]
+    + ["requested_lifetime_days", "requested_lifetime", "secure", "http_only"]
     + ["same_site", "sources", "set_by", "time_ms", "value_sha256", "value_length"]
     + _OBS[3:]
     + ["purpose", "blocked_reason", "partition_key"],
@@ -123,6 +126,13 @@ def _cookie_row(c: Cookie) -> dict[str, Any]:
         "path": c.path,
         "lifetime_days": c.lifetime_days,
         "lifetime": format_lifetime(c.lifetime_days),
+        # What the site asked for, when Chromium stored less (it caps lifetimes at 400 days).
+        "requested_lifetime_days": c.requested_lifetime_days,
+        "requested_lifetime": (
+            format_lifetime(c.requested_lifetime_days)
+            if c.requested_lifetime_days is not None
+            else None
+        ),
         "secure": c.secure,
         "http_only": c.http_only,
         "same_site": c.same_site,

@@ -86,11 +86,22 @@ class ScanConfig:
     """…and no exclude."""
     use_sitemap: StrictBool = True
     """Also queue pages from robots.txt and sitemap.xml."""
+    ignore_robots: StrictBool = False
+    """Visit pages that robots.txt disallows for cookiescan (an audit of one's own site). The
+    start URL is visited either way, with a warning when robots.txt disallows it."""
     concurrency: Count = 0
     """Pages open at once per phase; 0 picks a default from the number of cores."""
     dwell: Seconds = 3.5
     """Seconds of page time to stay on a page after ``load`` (scrolling), so delayed trackers
     fire."""
+    timers: Seconds = 10.0
+    """Seconds of page time after ``load`` that the page's timers get on the virtual clock (at
+    least ``dwell``; none when ``dwell`` is 0), so trackers that fire seconds after load are
+    seen; page time runs ahead of the wall clock, so this costs little. The real clock waits
+    ``dwell``."""
+    interact: StrictBool = True
+    """Before the dwell ends, scroll to the bottom in steps and move the pointer, as a visitor
+    would, so trackers that wait for a scroll or a first pointer move load."""
     idle_timeout: Seconds = 5.0
     """Longest wait in seconds for the network to go quiet after ``load``."""
     clock: Clock = "virtual"

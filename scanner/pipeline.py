@@ -10,6 +10,7 @@ observations: it becomes a warning on the result.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from scanner import __version__
 from scanner.collect.browser import launch
 from scanner.collect.crawl import Frontier, check_start_url
+from scanner.collect.discovery import skip_warnings
 from scanner.collect.events import phase_started
 from scanner.collect.journal import Journal
 from scanner.collect.observe import PageRecorder
@@ -32,7 +34,7 @@ from scanner.config import ScanConfig
 from scanner.errors import CookiescanError, ScanError, first_line, redact_url
 from scanner.evidence import EvidencePack, seal
 from scanner.evidence.keys import load_private
-from scanner.model import ConsentAction, Phase, PhaseResult, ScanResult
+from scanner.model import ConsentAction, Phase, PhaseResult, ScanResult, Visit
 
 Progress = Callable[[str], None]
 
@@ -114,7 +116,9 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
     except BaseException:
         await browser.close()
         raise
-    journal = Journal(journal_path) if journal_path else None
+    # Every page goes to a journal as it finishes and waits there for the end of the scan
+    # (a temporary one when the caller gave none): memory does not grow with the pages.
+    journal = Journal(journal_path) if journal_path else Journal.temporary()
     result = ScanResult(
         start_url=redact_url(config.url),  # the real URL and proxy only drive the browser
         first_party=tuple(sorted(first_party.sites | first_party.domains)),
@@ -126,8 +130,9 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
         finished_at=None,
         complete=False,
     )
-    phases: list[PhaseResult] = []
+    phases: list[tuple[PhaseResult, PhaseRunner]] = []
     warnings: list[str] = []
+    collected = False
     operator = consent_operator(config)
     try:
         if journal:
@@ -137,10 +142,10 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
             progress(phase_started(phase, index, len(config.phases)))
             runner = PhaseRunner(browser, config, first_party, phase, journal, progress, operator)
             outcome = await runner.run(pages)
-            phases.append(outcome)
+            phases.append((outcome, runner))
             warnings += _refusals(phase, runner.frontier.skipped)
             if pages is None:
-                pages = [(v.url, v.depth) for v in outcome.visits]
+                pages = _pages(runner, outcome)
                 if config.consent_max_pages:
                     pages = pages[: config.consent_max_pages]
             if journal:
@@ -148,11 +153,13 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
         finished = now_iso()
         if journal:
             journal.end(finished)
+        collected = True
     except* Exception as group:
         # A worker error (the journal could not be written, the progress callback raised…):
         # the scan stops with that reason; the journal keeps every page finished until then.
         first = _first_error(group)
-        where = f"; the finished pages are kept in {journal.path}" if journal else ""
+        kept = journal is not None and not journal.spool
+        where = f"; the finished pages are kept in {journal.path}" if journal and kept else ""
         reason = first_line(first, default="")
         why = f"{type(first).__name__}: {reason}" if reason else type(first).__name__
         raise ScanError(f"the scan stopped: {why}{where}") from first
@@ -160,12 +167,22 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
         await browser.close()
         if journal:
             journal.close()
+            if journal.spool and not collected:
+                journal.discard()
+    try:  # the visits, read back from the journal one at a time in crawl order
+        with journal.reader() if journal else contextlib.nullcontext() as reader:
+            read = tuple(_without_credentials(_read_back(o, r, reader)) for o, r in phases)
+    except (OSError, ValueError) as exc:  # the journal was removed or changed under the scan
+        raise ScanError(f"the scanned pages could not be read back: {first_line(exc)}") from exc
+    finally:
+        if journal and journal.spool:
+            journal.discard()
     # Page strings enter the result here: a lone surrogate (document.title = '\ud800') becomes
     # U+FFFD once, so no writer (JSON, CSV, XLSX, history, stdout) meets one.
     return storable_result(
         replace(
             result,
-            phases=tuple(_without_credentials(p) for p in phases),
+            phases=read,
             finished_at=finished,
             complete=True,
             warnings=tuple(warnings),
@@ -173,22 +190,37 @@ async def _collect(config: ScanConfig, journal_path: Any, progress: Progress) ->
     )
 
 
+def _pages(runner: PhaseRunner, outcome: PhaseResult) -> list[tuple[str, int]]:
+    """(URL, depth) of the pages a phase visited, in crawl order."""
+    if not hasattr(runner, "kept"):  # a runner that returns its visits (the tests' fakes)
+        return [(v.url, v.depth) for v in outcome.visits]
+    return runner.pages()
+
+
+def _read_back(outcome: PhaseResult, runner: PhaseRunner, reader: Any) -> PhaseResult:
+    """The phase with its visits, read back from the journal (``PhaseRunner.visits``)."""
+    if not hasattr(runner, "kept"):
+        return outcome
+    return replace(outcome, visits=tuple(runner.visits(reader)))
+
+
 def _without_credentials(phase: PhaseResult) -> PhaseResult:
     """The phase with the user name and password of its page URLs redacted (a start URL
-    ``http://user:pass@host/`` keeps them in what the browser reports)."""
-    visits = tuple(
-        replace(v, url=redact_url(v.url), final_url=redact_url(v.final_url)) for v in phase.visits
-    )
-    return replace(phase, visits=visits)
+    ``http://user:pass@host/`` keeps them in what the browser reports). A visit read back
+    from the journal is redacted already: it is kept, not copied."""
+
+    def redacted(visit: Visit) -> Visit:
+        url, final_url = redact_url(visit.url), redact_url(visit.final_url)
+        if url == visit.url and final_url == visit.final_url:
+            return visit
+        return replace(visit, url=url, final_url=final_url)
+
+    return replace(phase, visits=tuple(redacted(v) for v in phase.visits))
 
 
 def _refusals(phase: str, skipped: Mapping[str, int]) -> list[str]:
-    """Sitemap entries the crawl refused to fetch (other sites, local files…), as warnings."""
-    return [
-        f"{phase}: {count} sitemap URL(s) refused ({reason.removeprefix('sitemap ')})"
-        for reason, count in sorted(skipped.items())
-        if reason.startswith("sitemap ")
-    ]
+    """Sitemap entries refused and pages robots.txt disallows, as warnings."""
+    return skip_warnings(phase, skipped)
 
 
 def _first_error(group: BaseExceptionGroup[Exception]) -> Exception:

@@ -258,6 +258,7 @@ def _landing(phase: str, clicked: bool) -> Visit:
             900,
             sources=("js", "jar"),
             set_by="https://www.googletagmanager.com/gtag/js?id=G-ABC123",
+            requested_lifetime_days=730,  # gtag asks for 2 years; Chromium keeps 400 days
         ),
         cookie("_ga_ABC123", ".example.com", 400, 905, sources=("js", "jar")),
         cookie(

@@ -157,8 +157,8 @@ def test_load_result_on_a_directory(tmp_path):
 
 
 def test_unknown_format():
-    with pytest.raises(ReportError, match="unknown report format 'pdf'"):
-        reports.render(demo_result(), "pdf")
+    with pytest.raises(ReportError, match="unknown report format 'odt'"):
+        reports.render(demo_result(), "odt")
 
 
 # -- tables ---------------------------------------------------------------------------------

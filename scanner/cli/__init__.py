@@ -286,6 +286,7 @@ def report(
         cookiescan report result.json --format html -o report.html
         cookiescan report result.json --format csv -o tables/     # one CSV per table
         cookiescan report result.json --format xlsx -o result.xlsx
+        cookiescan report result.json --format pdf -o report.pdf  # printed by Chromium
         cookiescan report result.json.partial.jsonl -o recovered.json
         cookiescan report new.json --since old.json --format html -o report.html
     """

@@ -25,12 +25,14 @@ from scanner.cli import common
 from scanner.cli.common import (
     db_option,
     echo_json,
+    echo_text,
     fail_on_option,
     fail_on_reasons,
     load_result,
     store_errors,
 )
 from scanner.cli.options import given_options, scan_config_options
+from scanner.cli.progress import progress_display, progress_option
 from scanner.errors import ConfigError, first_line, printable, redact_url
 
 EXIT_SITES_FAILED = 3
@@ -91,7 +93,15 @@ queue_option = click.option(
     type=click.Path(dir_okay=False, writable=True),
     help="Write the JSON summary here instead of stdout.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    help="text: a short summary for people; json: the summary as JSON (default: text on a "
+    "terminal without -o, else json).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@progress_option
 @queue_option
 @click.option(
     "--no-wait", is_flag=True, help="With --queue: print the batch id and return at once."
@@ -106,7 +116,9 @@ def batch(
     db: str | None,
     no_history: bool,
     output: str | None,
+    fmt: str | None,
     quiet: bool,
+    progress_mode: str,
     queue: str | None,
     no_wait: bool,
     **options: Any,
@@ -117,7 +129,9 @@ def batch(
     table and [[site]] entries holding any scan option (url, first_party, max_pages,
     proxy...). Scan options given here apply to every site; a site's own entry wins.
     Running the same command again skips the sites already done, so an interrupted
-    batch resumes. A JSON summary goes to stdout; progress to stderr.
+    batch resumes. A JSON summary goes to stdout (and to OUT-DIR/batch-summary.json);
+    progress to stderr. On a terminal, without --format or -o, a short summary for people
+    is printed instead: sites ok and failed, the worst findings of each site.
 
     With --queue, `cookiescan worker`s scan the sites and record them in the history
     database (--db, or $COOKIESCAN_DB: the workers' database); `batch status ID` tells
@@ -154,36 +168,56 @@ def batch(
     if not no_history:
         history.check(db)  # a database that cannot be used costs no scan
 
-    def record(outcome: dict[str, Any]) -> None:
-        if no_history or not outcome.get("result_file"):
-            return
-        try:
-            scan_id = history.record(load_result(outcome["result_file"]), db, source="batch")
-        except (history.StoreError, click.ClickException) as exc:
-            say(f"warning: {outcome['name']} not recorded in the history: {exc}")
-            return
-        outcome["history_id"] = scan_id
-
+    for_a_person = fmt == "text" or (fmt is None and output is None and sys.stdout.isatty())
     try:
-        if queue:
-            summary = _queued(job_list, out, queue, db, site_timeout, no_wait, say)
-            if summary is None:
-                return
-        else:
-            summary = run_batch(
-                job_list,
-                out,
-                concurrency=jobs,
-                progress=say,
-                site_timeout=site_timeout,
-                on_done=record,
-            )
+        with progress_display(progress_mode, quiet=quiet) as progress:
+
+            def record(outcome: dict[str, Any]) -> None:
+                if no_history or not outcome.get("result_file"):
+                    return
+                try:
+                    result = load_result(outcome["result_file"])
+                    scan_id = history.record(result, db, source="batch")
+                except (history.StoreError, click.ClickException) as exc:
+                    progress(f"warning: {outcome['name']} not recorded in the history: {exc}")
+                    return
+                outcome["history_id"] = scan_id
+
+            if queue:
+                summary = _queued(job_list, out, queue, db, site_timeout, no_wait, progress)
+                if summary is None:
+                    return
+            else:
+                summary = run_batch(
+                    job_list,
+                    out,
+                    concurrency=jobs,
+                    progress=progress,
+                    site_timeout=site_timeout,
+                    on_done=record,
+                )
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: run the same command again to resume ({out})", err=True)
         sys.exit(130)
     reasons = _fail_on_reasons(summary, fail_on, db) if fail_on else []
     summary["fail_on"] = reasons
-    echo_json(summary, output)
+    if for_a_person:
+        from scanner.cli.summary import batch_summary
+
+        echo_text(batch_summary(summary, _results(summary)), nl=False)
+        if output:
+            echo_json(summary, output)
+    else:
+        echo_json(summary, output)
+        with progress_display(progress_mode, quiet=quiet) as progress:
+            _say_done(summary, reasons, out, progress)  # NDJSON with --progress json
+    if reasons:
+        sys.exit(1)
+    if summary["failed"]:
+        sys.exit(EXIT_SITES_FAILED)
+
+
+def _say_done(summary: dict[str, Any], reasons: list[str], out: Path, say: Callable) -> None:
     say(
         f"done: {summary['ok'] + summary['page_errors']} scanned, {summary['failed']} failed, "
         f"{summary['skipped']} skipped, in {summary['seconds']} s; results in {out}"
@@ -192,10 +226,19 @@ def batch(
         say(f"  failed: {failure['url']}: {failure['reason']}")
     for reason in reasons:
         say(f"  fail-on: {reason}")
-    if reasons:
-        sys.exit(1)
-    if summary["failed"]:
-        sys.exit(EXIT_SITES_FAILED)
+
+
+def _results(summary: dict[str, Any]) -> dict[str, Any]:
+    """Each site's saved result, by name (None where it cannot be read)."""
+    results: dict[str, Any] = {}
+    for outcome in summary["outcomes"]:
+        try:
+            results[outcome["name"]] = (
+                load_result(outcome["result_file"]) if outcome.get("result_file") else None
+            )
+        except click.ClickException:
+            results[outcome["name"]] = None
+    return results
 
 
 def _fail_on_reasons(summary: dict[str, Any], levels: tuple[str, ...], db: str | None) -> list:

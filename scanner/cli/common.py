@@ -17,7 +17,7 @@ import click
 
 from scanner.analyse.diff import FAIL_ON, fail_on
 from scanner.collect.journal import load_journal
-from scanner.errors import printable, redact_url
+from scanner.errors import CookiescanError, printable, redact_url
 from scanner.model import ScanResult
 
 T = TypeVar("T")
@@ -45,6 +45,12 @@ class InputError(click.ClickException):
     ``Error: ...``, exit 2."""
 
     exit_code = 2
+
+
+class NoBrowser(InputError):
+    """No usable Chromium for what was asked (printing a PDF): one line, exit 4."""
+
+    exit_code = 4
 
 
 def say(message: str) -> None:
@@ -182,9 +188,9 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _formats() -> list[str]:
-    from reports import FORMATS
+    from reports import FORMATS, PRINTED_FORMATS
 
-    return list(FORMATS)
+    return list(FORMATS + PRINTED_FORMATS)
 
 
 def write_output(
@@ -204,6 +210,10 @@ def write_output(
     options: dict[str, Any] = {"include_cookie_values": include_cookie_values}
     if changes is not None:
         options["changes"] = changes
+    if fmt in reports.PRINTED_FORMATS:  # pdf: Chromium prints the HTML report
+        from scanner.collect.pdf import print_pdf
+
+        options["printer"] = print_pdf
     try:
         if output:
             reports.write(result, fmt, output, **options)
@@ -213,6 +223,8 @@ def write_output(
         raise InputError(str(exc)) from None
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    except CookiescanError as exc:  # no browser to print the PDF with
+        raise NoBrowser(str(exc)) from None
     if isinstance(rendered, bytes):
         raise click.UsageError(f"--format {fmt} is binary: give a file with -o")
     echo_text(rendered, nl=False if rendered.endswith("\n") else True)

@@ -1,5 +1,9 @@
 """``cookiescan email``: what tracks the recipient of an email (``scanner.mail``).
 
+On a terminal (stdout a TTY) with neither --format nor -o, a short summary per message is
+printed and the JSON is saved to ``cookiescan-email-<input>-<time>.json`` in the current folder;
+otherwise the result goes to stdout or -o, as before.
+
 Exit codes: 0 done (messages that could not be parsed have an ``error`` in the result);
 1 ``--fail-on`` matched a finding; 2 a path could not be read (the others are still scanned
 and written) or bad options; 4 ``--render`` found no usable browser.
@@ -7,6 +11,7 @@ and written) or bad options; 4 ``--render`` found no usable browser.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +20,7 @@ from typing import Any
 
 import click
 
+from scanner.cli.common import echo_text
 from scanner.errors import first_line
 
 DEMO_NEWSLETTER = Path(__file__).resolve().parent.parent / "demo" / "newsletter.eml"
@@ -79,7 +85,9 @@ def email_command(
 
     PATHS are .eml files, mbox files, folders of them, or a raw HTML newsletter. Nothing is
     ever fetched: loading a pixel would tell the sender the email was opened. Without PATHS,
-    scans the bundled sample newsletter (scanner/demo/newsletter.eml).
+    scans the bundled sample newsletter (scanner/demo/newsletter.eml). On a terminal, with
+    neither --format nor -o, prints a short summary per message and saves the JSON to
+    cookiescan-email-INPUT-TIME.json in the current folder.
 
     Example:
 
@@ -112,6 +120,9 @@ def email_command(
             )
         except Exception as exc:  # noqa: BLE001 - the signature database, never a traceback
             raise click.ClickException(first_line(exc)) from None
+    for_a_person = output is None and sys.stdout.isatty() and not _given("fmt")
+    if for_a_person:
+        output = _saved_name(paths)
     text = render_scan(scan, fmt)
     if output:
         try:
@@ -120,6 +131,10 @@ def email_command(
             raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False)
+    if for_a_person:
+        from scanner.cli.summary import email_summary
+
+        echo_text(email_summary(scan, str(output)), nl=False)
     errors = scan.error_count
     echo(
         f"done: {len(scan.messages)} message(s), {errors} not scanned"
@@ -133,6 +148,24 @@ def email_command(
         if hits:
             echo(f"fail-on {fail_on}: {len(hits)} finding(s)")
             sys.exit(EXIT_FINDINGS)
+
+
+def _given(name: str) -> bool:
+    """Whether option ``name`` was given (command line, environment), not defaulted."""
+    source = click.get_current_context().get_parameter_source(name)
+    return source not in (
+        click.core.ParameterSource.DEFAULT,
+        click.core.ParameterSource.DEFAULT_MAP,
+    )
+
+
+def _saved_name(paths: tuple[Path, ...]) -> str:
+    """``cookiescan-email-<first input>-<YYYYmmdd-HHMMSS>.json`` (``-and-N`` for more)."""
+    from datetime import datetime
+
+    stem = re.sub(r"[^A-Za-z0-9.-]", "_", paths[0].stem).strip(".") or "input"
+    more = f"-and-{len(paths) - 1}" if len(paths) > 1 else ""
+    return f"cookiescan-email-{stem[:60]}{more}-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
 
 
 @contextmanager

@@ -102,7 +102,7 @@ class Bars:
             TextColumn("{task.description:<15}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("pages  {task.fields[rate]}"),
+            TextColumn("{task.fields[unit]}  {task.fields[rate]}"),
             TimeElapsedColumn(),
             TextColumn("left"),
             TimeRemainingColumn(),
@@ -120,14 +120,17 @@ class Bars:
         self.bars.stop()
 
     def update(self, line: str) -> None:
-        """Take one progress event: move a bar, or print a note above the bars."""
+        """Take one progress event: move a bar, or print a note above the bars. A batch's
+        events (``batch``, ``site-start``, ``site``: ``scanner.fleet.batch``) draw one bar of
+        sites done of sites to scan."""
         kind = line.kind if isinstance(line, Event) else "note"
         fields = line.fields if isinstance(line, Event) else {}
         phase = str(fields.get("phase", ""))
-        if kind == "phase":
-            self._task(phase)
-        elif kind == "page":
-            task = self._task(phase)
+        unit = "sites" if kind in ("batch", "site-start", "site") else "pages"
+        if kind in ("phase", "batch", "site-start"):
+            self._task(phase, unit, fields.get("total"))
+        elif kind in ("page", "site"):
+            task = self._task(phase, unit)
             elapsed = max(time.monotonic() - self.started[phase], 1e-6)
             done = int(fields.get("done", 0))
             rate = f"{done / elapsed:.1f}/s"
@@ -137,8 +140,8 @@ class Bars:
         else:
             self.console.print(shown(line))
 
-    def _task(self, phase: str) -> Any:
+    def _task(self, phase: str, unit: str = "pages", total: int | None = None) -> Any:
         if phase not in self.tasks:
             self.started[phase] = time.monotonic()
-            self.tasks[phase] = self.bars.add_task(phase, total=None, rate="")
+            self.tasks[phase] = self.bars.add_task(phase, total=total, rate="", unit=unit)
         return self.tasks[phase]

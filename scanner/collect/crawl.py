@@ -18,13 +18,17 @@ Example::
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
+import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import idna
+from protego import Protego
+from usp.tree import sitemap_from_str
 
 from scanner.collect.parties import FirstParty
 from scanner.errors import ConfigError
@@ -41,6 +45,10 @@ SKIPPED_EXTENSIONS = re.compile(
     r"webm|woff2?|ttf|css|js|json|xml|docx?|xlsx?|pptx?|csv)$",
     re.I,
 )
+#: Bytes of one sitemap or robots.txt read at most (after gunzip), as search engines do.
+MAX_SITEMAP_BYTES = 5_000_000
+# The parser logs every oddity of a site's sitemap: the site's, not ours to print.
+logging.getLogger("usp").setLevel(logging.CRITICAL)
 _VARIABLE_SEGMENT = re.compile(r"^(\d+|[0-9a-f]{8,}|[0-9a-f-]{36}|\d{4}-\d{2}(-\d{2})?)$", re.I)
 
 
@@ -240,21 +248,37 @@ def url_pattern(url: str) -> str:
     return f"{parts.hostname}{'/'.join(segments)}" + (f"?{'&'.join(keys)}" if keys else "")
 
 
-def extract_sitemap_urls(xml: str, limit: int = 5000) -> tuple[list[str], list[str]]:
-    """``(page URLs, nested sitemap URLs)`` from a sitemap or sitemap index.
+def extract_sitemap_urls(document: str | bytes, limit: int = 5000) -> tuple[list[str], list[str]]:
+    """``(page URLs, nested sitemap URLs)`` from a sitemap: XML, a sitemap index, RSS, Atom or
+    plain text, gzipped or not (unpacked to ``MAX_SITEMAP_BYTES`` at most).
 
-    Parsed with a regular expression, never an XML parser: the document is untrusted.
+    Parsed by ultimate-sitemap-parser from the bytes the browser fetched (it fetches nothing
+    itself here); its XML reader refuses a DOCTYPE and entity declarations. Only ``http(s)``
+    URLs come out, each still to be checked by ``fetch_refusal``.
     """
-    locs = [m.strip() for m in re.findall(r"<loc>\s*([^<\s]+)\s*</loc>", xml, re.I)][:limit]
-    locs = [loc.replace("&amp;", "&") for loc in locs]
-    if re.search(r"<sitemapindex", xml, re.I):
-        return [], locs
-    return locs, []
+    data = document.encode() if isinstance(document, str) else document
+    if data[:2] == b"\x1f\x8b":  # a .gz sitemap served as is (not Content-Encoding)
+        data = _gunzip(data, MAX_SITEMAP_BYTES)
+    text = data[:MAX_SITEMAP_BYTES].decode("utf-8-sig", errors="replace")
+    if not text.strip():
+        return [], []
+    sitemap = sitemap_from_str(text)
+    pages = [page.url for page in getattr(sitemap, "pages", ())][:limit]
+    nested = [sub.url for sub in getattr(sitemap, "sub_sitemaps", ())][:limit]
+    return pages, nested
 
 
 def sitemaps_from_robots(text: str) -> list[str]:
-    """The ``Sitemap:`` lines of a robots.txt."""
-    return re.findall(r"(?im)^\s*sitemap:\s*(\S+)\s*$", text)
+    """The ``Sitemap:`` lines of a robots.txt, read by protego."""
+    return list(Protego.parse(text).sitemaps)
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """At most ``limit`` bytes of a gzip stream: a gzip bomb is cut, never inflated whole."""
+    try:
+        return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress(data, limit)
+    except zlib.error:
+        return b""
 
 
 @dataclass
@@ -280,6 +304,8 @@ class Frontier:
     accepted: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     refused: set[str] = field(default_factory=set)
+    #: Whether robots.txt lets cookiescan visit a URL (set once robots.txt is read).
+    robots: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -323,6 +349,9 @@ class Frontier:
         reason = self._reject_reason(url, key)
         if reason:
             self.skipped[reason] += 1
+            return False
+        if self.robots is not None and not self.robots(url):
+            self.skipped["robots disallowed"] += 1
             return False
         pattern = url_pattern(key)
         if self.patterns[pattern] >= self.max_per_pattern:

@@ -60,11 +60,15 @@ class ContextObserver:
         await context.expose_binding(channel.worker, self._on_worker_binding)
         await context.expose_binding(channel.storage, self._on_storage_binding)
         await context.add_init_script(cookie_hook(channel))
-        await context.expose_binding(self.api_channel.name, self._on_api_binding)
-        await context.add_init_script(api_hook(self.api_channel))
+        await self.attach_fingerprint(context)
         context.on("request", self._on_request)
         context.on("response", self._on_response)
         context.on("requestfailed", self._on_failed)
+
+    async def attach_fingerprint(self, context: Any) -> None:
+        """The fingerprinting init script and its channel (``fingerprint.py``)."""
+        await context.expose_binding(self.api_channel.name, self._on_api_binding)
+        await context.add_init_script(api_hook(self.api_channel))
 
     def _recorder_for(self, request: Any) -> tuple[PageRecorder | None, str | None]:
         worker = request.service_worker
@@ -195,15 +199,7 @@ class ContextObserver:
         """Storage keys of every frame of ``page`` (the main frame too unless told not to),
         and the values of every frame, to find identifiers in requests."""
         for frame in page.frames:
-            try:
-                origin, values = await frame.evaluate(STORAGE_VALUES_JS)
-            except Exception:  # noqa: BLE001 - detached or sandboxed frames
-                values = []
-            for item in values if isinstance(values, list) else []:
-                kind, key, value = (item + [None] * 3)[:3] if isinstance(item, list) else [None] * 3
-                if isinstance(key, str) and isinstance(value, str) and kind in ("local", "session"):
-                    recorder.storage_values[(origin, kind, key)] = value
-                    self.identifiers.add("storage", key, origin, value)
+            await self.read_values(frame, recorder)
             recorder.identifiers = self.identifiers
             if not include_main and frame.parent_frame is None:
                 continue
@@ -213,6 +209,18 @@ class ContextObserver:
                 continue
             if origin and origin != "null":
                 recorder.on_storage(origin, items)
+
+    async def read_values(self, frame: Any, recorder: PageRecorder) -> None:
+        """The storage values of ``frame``, kept to find identifiers in requests."""
+        try:
+            origin, values = await frame.evaluate(STORAGE_VALUES_JS)
+        except Exception:  # noqa: BLE001 - detached or sandboxed frames
+            return
+        for item in values if isinstance(values, list) else []:
+            kind, key, value = (item + [None] * 3)[:3] if isinstance(item, list) else [None] * 3
+            if isinstance(key, str) and isinstance(value, str) and kind in ("local", "session"):
+                recorder.storage_values[(origin, kind, key)] = value
+                self.identifiers.add("storage", key, origin, value)
 
 
 #: Storage values of a frame (at most 200 keys, values up to 512 characters): only matched

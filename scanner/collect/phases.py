@@ -11,20 +11,15 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urljoin
+from typing import Any, NamedTuple
 
 from scanner.collect.browser import LaunchedBrowser
-from scanner.collect.crawl import (
-    Frontier,
-    extract_sitemap_urls,
-    fetch_refusal,
-    sitemaps_from_robots,
-)
+from scanner.collect.crawl import Frontier
+from scanner.collect.discovery import discover
 from scanner.collect.events import note, page_done
-from scanner.collect.journal import Journal
+from scanner.collect.journal import Journal, JournalReader
 from scanner.collect.observe import ContextObserver, PageRecorder
 from scanner.collect.parties import FirstParty
 from scanner.collect.profile import open_context
@@ -49,6 +44,20 @@ ConsentOperator = Callable[[Any, Phase, PageRecorder], Awaitable[ConsentAction]]
 def default_concurrency() -> int:
     """Pages in flight per phase: two per core, at least 2, at most 8."""
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
+class Kept(NamedTuple):
+    """A finished page of a phase: its place in the crawl order, its URL and depth, and
+    where its visit is: the offset of its record in the journal (or the visit itself)."""
+
+    order: int
+    url: str
+    depth: int
+    where: int | Visit
+
+
+def _by_order(kept: Kept) -> int:
+    return kept.order
 
 
 class PhaseRunner:
@@ -82,7 +91,9 @@ class PhaseRunner:
             include=config.include,
             exclude=config.exclude,
         )
-        self.visits: list[tuple[int, Visit]] = []
+        #: Every finished page, in the order it finished: the visit itself stays in the
+        #: journal (read it back with ``visits``), so memory does not grow with the pages.
+        self.kept: list[Kept] = []
         self.order: dict[str, int] = {}
         self.consent: ConsentAction | None = None
         self.holding = False
@@ -123,7 +134,7 @@ class PhaseRunner:
                 await self._work(scope, queue, follow, workers=1)
                 self.holding = False
             if pages is None:
-                if self.config.use_sitemap:
+                if self.config.use_sitemap or not self.config.ignore_robots:
                     try:
                         await asyncio.wait_for(self._add_sitemap_pages(), SITEMAP_DEADLINE)
                     except TimeoutError:
@@ -141,8 +152,8 @@ class PhaseRunner:
         finally:
             await close_context(context)
             await self.guard.settle()
-        visits = tuple(v for _, v in sorted(self.visits, key=lambda item: item[0]))
-        return PhaseResult(phase=self.phase, visits=visits, consent=self.consent)
+        # The visits are in the journal: ``visits`` reads them back, in crawl order.
+        return PhaseResult(phase=self.phase, visits=(), consent=self.consent)
 
     async def _work(
         self, scope: PhaseScope, queue: asyncio.Queue[tuple[str, int]], follow: bool, workers: int
@@ -176,9 +187,7 @@ class PhaseRunner:
                 visit, links = await self.guard.visit(scope, url, depth, hook, seconds)
                 if hook is not None and self.phase != "no-interaction" and timed_out(visit):
                     self.consent = consent_timed_out(self.consent, self.phase, visit)
-                self.visits.append((self.order.get(url, len(self.order)), visit))
-                if self.journal:
-                    self.journal.visit(visit)
+                self._keep(self.order.get(url, len(self.order)), visit)
                 if follow:
                     self.frontier.add_all(links, depth + 1)
                     if not self.holding:
@@ -186,6 +195,30 @@ class PhaseRunner:
                 self._report(visit)
             finally:
                 queue.task_done()
+
+    def _keep(self, order: int, visit: Visit) -> None:
+        """Write ``visit`` to the journal and keep only where it is there. Without a journal,
+        or when a spool journal cannot be written (``Journal.spool``), the visit is kept."""
+        where: int | Visit = visit
+        if self.journal is not None:
+            offset = self.journal.size
+            self.journal.visit(visit)  # a user's journal that cannot be written raises
+            if self.journal.size > offset:
+                where = offset
+        self.kept.append(Kept(order, visit.url, visit.depth, where))
+
+    def pages(self) -> list[tuple[str, int]]:
+        """(URL, depth) of every finished page, in crawl order."""
+        return [(k.url, k.depth) for k in sorted(self.kept, key=_by_order)]
+
+    def visits(self, reader: JournalReader | None) -> Iterator[Visit]:
+        """Every visit of the phase, in crawl order, read back from the journal (``reader``,
+        on the journal the runner was given) one at a time."""
+        for kept in sorted(self.kept, key=_by_order):
+            if isinstance(kept.where, Visit):
+                yield kept.where
+            elif reader is not None:
+                yield reader.visit(kept.where)
 
     def _consent_hook(self) -> OnLoaded | None:
         """What runs on the start page once loaded: the banner is operated (consent phases),
@@ -210,7 +243,7 @@ class PhaseRunner:
         self.progress(
             page_done(
                 self.phase,
-                len(self.visits),
+                len(self.kept),
                 len(self.order),
                 visit.url,
                 len(visit.requests),
@@ -220,116 +253,8 @@ class PhaseRunner:
         )
 
     async def _add_sitemap_pages(self) -> None:
-        """Queue pages listed in robots.txt ``Sitemap:`` lines and /sitemap.xml (depth 1).
-
-        Fetched through the browser (so proxy and host rules apply) in a context of its own,
-        so nothing it sets leaks into the phase's observations. The site writes robots.txt and
-        its sitemaps, so every URL in them is untrusted: only ``http(s)`` sitemaps on the
-        scan's first-party hosts are fetched (``crawl.fetch_refusal``), never a local file,
-        another site or a private address, and the discovery page itself runs no script and
-        follows no redirect or subresource off the site (``_OffSiteGuard``). Refusals are
-        counted in ``frontier.skipped`` (``sitemap <reason>``) and reported through
-        ``progress``.
-        """
-        refused = 0
-
-        def refuse(url: str, reason: str) -> None:
-            nonlocal refused
-            refused += 1
-            self.frontier.skipped[f"sitemap {reason}"] += 1
-            if refused <= _REPORTED_REFUSALS:
-                shown = ascii(url[:200])[1:-1]  # the site wrote it: no control characters
-                self.progress(note(self.phase, f"sitemap refused ({reason}): {shown}"))
-
-        discovery = await open_context(
-            self.browser,
-            self.config,
-            ignore_https_errors=self.config.ignore_https_errors,
-            accept_downloads=False,
-            java_script_enabled=False,
-            service_workers="block",
+        """Read robots.txt and the sitemaps through the browser (``discovery.py``): the
+        robots rules go into the frontier, the pages listed are queued at depth 1."""
+        await discover(
+            self.browser, self.config, self.first_party, self.frontier, self.progress, self.phase
         )
-        guard = _OffSiteGuard(self.first_party, refuse)
-        try:
-            page = await discovery.new_page()
-            await guard.attach(discovery, page)
-            robots = await _fetch_text(page, urljoin(self.config.url, "/robots.txt"))
-            sitemaps = sitemaps_from_robots(robots) or [urljoin(self.config.url, "/sitemap.xml")]
-            fetched: set[str] = set()
-            while sitemaps and len(fetched) < _MAX_SITEMAPS:  # nested indexes, bounded
-                if self.frontier.accepted >= self.config.max_pages:
-                    break
-                url = sitemaps.pop(0).strip()
-                if url in fetched:
-                    continue
-                reason = fetch_refusal(url, self.first_party)
-                if reason:
-                    refuse(url, reason)
-                    continue
-                fetched.add(url)
-                pages, nested = extract_sitemap_urls(await _fetch_text(page, url))
-                self.frontier.add_all(pages, 1)
-                sitemaps.extend(nested)
-        finally:
-            await guard.settle()
-            await discovery.close()
-        if refused > _REPORTED_REFUSALS:
-            self.progress(note(self.phase, f"sitemap refused: {refused} URL(s) in all"))
-
-
-#: Sitemaps fetched per scan (robots.txt lines and nested indexes together).
-_MAX_SITEMAPS = 10
-#: Refused sitemap URLs reported one by one (the rest are counted).
-_REPORTED_REFUSALS = 20
-
-
-async def _fetch_text(page: Any, url: str) -> str:
-    try:
-        response = await page.goto(url, wait_until="domcontentloaded", timeout=15000)
-        if response is None or response.status >= 400:
-            return ""
-        return (await response.text())[:5_000_000]
-    except Exception:  # noqa: BLE001 - no sitemap is normal
-        return ""
-
-
-class _OffSiteGuard:
-    """Fails every request of the discovery page that ``fetch_refusal`` refuses.
-
-    A DevTools ``Fetch`` session pauses each request, redirect hops included (Playwright's
-    ``route`` follows redirects without asking), so a first-party sitemap that redirects to
-    another host, or an XML stylesheet on one, is never fetched.
-    """
-
-    def __init__(self, first_party: FirstParty, refuse: Callable[[str, str], None]) -> None:
-        self.first_party, self.refuse = first_party, refuse
-        self.session: Any = None
-        self.pending: set[asyncio.Future[Any]] = set()
-
-    async def attach(self, context: Any, page: Any) -> None:
-        self.session = await context.new_cdp_session(page)
-        self.session.on("Fetch.requestPaused", self._on_paused)
-        await self.session.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
-
-    def _on_paused(self, event: dict[str, Any]) -> None:
-        url = event["request"]["url"]
-        reason = fetch_refusal(url, self.first_party)
-        if reason:
-            self.refuse(url, reason)
-            params = {"requestId": event["requestId"], "errorReason": "BlockedByClient"}
-            call = self.session.send("Fetch.failRequest", params)
-        else:
-            call = self.session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
-        task = asyncio.ensure_future(call)
-        self.pending.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Future[Any]) -> None:
-        self.pending.discard(task)
-        if not task.cancelled():
-            task.exception()  # a request the page dropped meanwhile: nothing to do
-
-    async def settle(self) -> None:
-        """Wait for the answers still in flight."""
-        if self.pending:
-            await asyncio.gather(*list(self.pending), return_exceptions=True)

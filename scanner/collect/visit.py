@@ -1,22 +1,26 @@
 """Open one page, wait as a visitor would, and record everything it does.
 
-Wait policy: navigate and wait for ``load``; scroll to the bottom so lazy content loads; then
-run the page's clock until ``dwell`` seconds of page time after ``load``, so delayed trackers
+Wait policy: navigate and wait for ``load``; act as a visitor (``interact.py``: scroll to the
+bottom in steps, move the pointer) so lazy content and trackers load; then run the page's clock
+until ``timers`` seconds of page time after ``load`` (at least ``dwell``), so delayed trackers
 fire, and end as soon as the network is quiet (capped by ``idle_timeout``). With the default
-virtual clock that page time runs ahead of the wall clock (``clock.py``): a 3.5 s dwell
+virtual clock that page time runs ahead of the wall clock (``clock.py``): a 10 s horizon
 usually costs milliseconds. With ``clock="real"``, and on the start page of a consent phase
 (where the banner is operated in wall-clock time), the page waits for the network to go quiet
-and then stays until ``dwell`` wall seconds after ``load``. Every failure becomes a
+and then stays until ``dwell`` wall seconds after ``load``. The URLs the page pushes with the
+History API are returned with its links (``routes.py``). Every failure becomes a
 ``PageError`` on the visit: the crawl goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as _dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from scanner.collect.clock import (
@@ -28,10 +32,12 @@ from scanner.collect.clock import (
     page_time,
 )
 from scanner.collect.initiators import InitiatorTrace
+from scanner.collect.interact import Act, VisitorActs, horizon
 from scanner.collect.isolated import evaluate_isolated, open_session
 from scanner.collect.observe import ContextObserver, PageRecorder
 from scanner.collect.page_scripts import STORAGE_JS
 from scanner.collect.parties import FirstParty
+from scanner.collect.routes import RouteLog
 from scanner.config import Clock, ScanConfig
 from scanner.errors import first_line
 from scanner.model import Phase, Visit
@@ -148,8 +154,10 @@ async def _visit(
     page.on("crash", lambda _: recorder.error("crash", "the page crashed"))
     page.on("websocket", lambda ws: recorder.on_websocket(ws.url, ws))
     reader: Any = None  # the DevTools session that reads the page (isolated.py)
+    routes, acts = RouteLog(), VisitorActs(config)
     try:
         reader = await open_session(page)
+        await routes.attach(reader)
         if config.trace_initiators:
             recorder.trace = await _trace(context, page, recorder)
         response = await page.goto(url, wait_until="load", timeout=config.page_timeout * 1000)
@@ -163,10 +171,10 @@ async def _visit(
             await on_loaded(page, recorder)
         if watch is not None:
             ran, page_clock = await _linger_virtual(
-                context, page, config, loaded_at, watch, recorder
+                context, page, config, loaded_at, watch, recorder, partial(acts.run, page, reader)
             )
         else:
-            await _linger(page, config, loaded_at)
+            await _linger(page, config, loaded_at, partial(acts.run, page, reader))
             ran = "real"
         where.settle(recorder)
         try:  # a page must not hold the scan forever, whatever its scripts do
@@ -211,7 +219,9 @@ async def _visit(
     visit = recorder.finish(config.include_cookie_values)
     if page_clock is not None:
         visit = page_clock.page_times(visit)
-    return dataclasses.replace(visit, clock=ran), links
+    pushed = tuple(routes.urls)
+    visit = dataclasses.replace(visit, clock=ran, interactions=acts.done, routes=pushed)
+    return visit, links + [u for u in pushed if u not in links]
 
 
 async def _read_page(
@@ -287,28 +297,15 @@ async def _trace(context: Any, page: Any, recorder: PageRecorder) -> InitiatorTr
     return trace
 
 
-# Scroll to the bottom so lazy content loads; returns the page's clock (ms).
-SCROLL_JS = (
-    "() => { window.scrollTo(0, document.documentElement.scrollHeight || 0);"
-    " return performance.now(); }"
-)
-
-
-async def _scroll(page: Any) -> None:
-    try:
-        await page.evaluate(SCROLL_JS)
-    except Exception:  # noqa: BLE001
-        pass
-
-
-async def _linger(page: Any, config: ScanConfig, loaded_at: float) -> None:
-    """The real clock: network quiet (capped), scroll, then stay until ``dwell`` after load."""
+async def _linger(page: Any, config: ScanConfig, loaded_at: float, act: Act) -> None:
+    """The real clock: network quiet (capped), act, then stay until ``dwell`` after load."""
     loop = asyncio.get_running_loop()
     try:
         await page.wait_for_load_state("networkidle", timeout=config.idle_timeout * 1000)
     except Exception:  # noqa: BLE001 - a busy network is not an error
         pass
-    await _scroll(page)
+    with contextlib.suppress(Exception):  # a page that navigates meanwhile still dwells
+        await act()
     remaining = config.dwell - (loop.time() - loaded_at)
     if remaining > 0:
         await page.wait_for_timeout(remaining * 1000)
@@ -321,8 +318,9 @@ async def _linger_virtual(
     loaded_at: float,
     watch: NetworkWatch,
     recorder: PageRecorder,
+    act: Act,
 ) -> tuple[Clock | None, PageClock | None]:
-    """The virtual clock: scroll, run page time to the horizon, then wait for a quiet network.
+    """The virtual clock: act, run page time to the horizon, then wait for a quiet network.
 
     Returns the clock that ran the dwell (``"virtual"``, ``"real"`` after a fallback, None
     when no dwell was left to run) and the ``PageClock`` that ran it, if one did. Raises
@@ -331,20 +329,20 @@ async def _linger_virtual(
     loop = asyncio.get_running_loop()
     ran: Clock | None = None
     clock: PageClock | None = None
-    # Until the clock starts, page time is wall time: what is left of the dwell after load.
-    if config.dwell - (loop.time() - loaded_at) <= 0:
-        await _scroll(page)
+    # Until the clock starts, page time is wall time: what is left of the horizon after load.
+    if horizon(config) - (loop.time() - loaded_at) <= 0:
+        await act()
     elif await has_own_process_frames(context, page):
-        await _linger(page, config, loaded_at)  # their timers keep the wall clock
+        await _linger(page, config, loaded_at, act)  # their timers keep the wall clock
         return "real", None
     else:
         try:
             clock = await PageClock.attach(context, page, recorder.now_ms)
-            ran = await _run_clock(clock, page, config, loaded_at)
+            ran = await _run_clock(clock, page, config, loaded_at, act)
         except PageFrozen:
             raise
         except Exception:  # noqa: BLE001 - no DevTools session, or the page went away
-            await _linger(page, config, loaded_at)
+            await _linger(page, config, loaded_at, act)
             return "real", clock
         if await has_own_process_frames(context, page):
             # A frame of its own appeared while the clock ran: give it the dwell in real time.
@@ -356,12 +354,18 @@ async def _linger_virtual(
     return ran, clock
 
 
-async def _run_clock(clock: PageClock, page: Any, config: ScanConfig, loaded_at: float) -> Clock:
-    """Scroll, then run page time to ``dwell`` after load; the clock that got it there."""
-    started = await page_time(page, SCROLL_JS)
+async def _run_clock(
+    clock: PageClock, page: Any, config: ScanConfig, loaded_at: float, act: Act
+) -> Clock:
+    """Act, then run page time to the horizon after load; the clock that got it there.
+
+    The fallback (``follow_wall``) gives the page only what is left of ``dwell``: the longer
+    horizon is for a clock that runs ahead, not for the wall clock."""
+    started = await act()
     if started is None:
         raise PageFrozen
-    budget = config.dwell - (asyncio.get_running_loop().time() - loaded_at)
+    elapsed = asyncio.get_running_loop().time() - loaded_at
+    budget = horizon(config) - elapsed
     if budget <= 0:
         return "real"  # the horizon passed in wall-clock time already
     # The clock stands still while fetches are pending: as long as a busy network is waited
@@ -372,5 +376,5 @@ async def _run_clock(clock: PageClock, page: Any, config: ScanConfig, loaded_at:
     now = await page_time(page)
     if now is None:
         raise PageFrozen
-    await clock.follow_wall(budget - (now - started), now - started)
+    await clock.follow_wall(config.dwell - elapsed - (now - started), now - started)
     return "real"

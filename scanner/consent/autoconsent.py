@@ -1,9 +1,8 @@
 """Bridge to DuckDuckGo's autoconsent (MPL-2.0): ~1000 rules for known consent platforms.
 
-The PyPI package ``duckduckgo-autoconsent-py`` ships autoconsent's Playwright content script
-and its full rule list (opt-in needs the full list, not the compact one). The content script
-talks to a "background" through two functions: it calls ``autoconsentSendMessage(msg)`` and we
-answer with ``autoconsentReceiveMessage(msg)``. The exchange, in order::
+``duckduckgo-autoconsent-py`` (PyPI) ships its Playwright content script and full rule list
+(opt-in needs it). The content script talks to a "background": it calls
+``autoconsentSendMessage(msg)``, we answer with ``autoconsentReceiveMessage(msg)``::
 
     page -> us   {type: "init"}                       us -> page  {type: "initResp", config, rules}
     page -> us   {type: "cmpDetected", cmp}           (a rule recognised a platform)
@@ -13,24 +12,19 @@ answer with ``autoconsentReceiveMessage(msg)``. The exchange, in order::
     page -> us   {type: "report", state: {lifecycle: ...}}   (progress, e.g. "nothingDetected")
     page -> us   {type: "eval", id, code}             us -> page  {type: "evalResp", id, result}
 
-The page must not be able to speak on that channel: a page that called
-``autoconsentSendMessage({type: "popupFound"})`` and then ``{type: "optInResult", result: true}``
-would make a banner that was never clicked look operated. So the content script runs where
-browser extensions run theirs, in an isolated world of each frame (DevTools
-``Page.createIsolatedWorld``): it shares the page's DOM, so its rules see and click the banner,
-but not the page's JavaScript, so the page can neither call its channel nor replace the built-ins
-it uses. The channel is a DevTools binding under a random name (``secrets.token_hex``) that
-exists only in worlds of that name (``Runtime.addBinding`` with ``executionContextName``); the
-clicks autoconsent makes are recorded there too. Rules that must read the page's own JavaScript
-(``eval`` messages) run in the page's world, as in the extension; their answer is a boolean.
-``Session`` still drops, and counts (``forged``), a message from a world it did not make, of an
-unknown type, naming a platform autoconsent has no rule for, or reporting a result nobody asked
-for.
+The page must not be able to speak on that channel (a forged ``popupFound`` then
+``optInResult`` would make a banner never clicked look operated). So the content script runs
+where extensions run theirs, in an isolated world of each frame (also of a frame that appears
+later, until the choice is sent): it shares the page's DOM, so its rules see and click the
+banner, but not the page's JavaScript, nor the built-ins the page replaced. The channel is a
+DevTools binding under a random name, only in worlds of that name (``Runtime.addBinding`` with
+``executionContextName``); autoconsent's clicks are recorded there too. Rules that read the
+page's JavaScript (``eval`` messages) run in the page's world and answer a boolean. ``Session``
+drops, and counts (``forged``), a message from a world it did not make, of an unknown type, for
+a platform with no rule, or a result nobody asked for.
 
-We run it with ``autoAction: null`` so it only detects, and we send the opt-in or opt-out
-ourselves after the "before" screenshot. Cosmetic rules (which only hide a banner) and
-autoconsent's own heuristic are off: hiding a banner is not a choice, and our heuristic
-(``consent_heuristic``) handles unknown banners.
+With ``autoAction: null`` it only detects; we send opt-in or opt-out after the "before"
+screenshot. Cosmetic rules (hiding is no choice) and its own heuristic (ours runs) are off.
 """
 
 from __future__ import annotations
@@ -136,12 +130,8 @@ def first_selector(steps: Any) -> str | None:
             if isinstance(steps.get(key), str):
                 return steps[key]
         steps = [steps.get("then"), steps.get("else")]
-    if isinstance(steps, list):
-        for step in steps:
-            found = first_selector(step)
-            if found:
-                return found
-    return None
+    found = (first_selector(step) for step in steps) if isinstance(steps, list) else ()
+    return next((f for f in found if f), None)
 
 
 @dataclass(eq=False)
@@ -174,6 +164,7 @@ class Session:
     binding: str = field(default_factory=_secret_name)
     _sessions: list[Any] = field(default_factory=list)
     _main_worlds: dict[tuple[int, str], int] = field(default_factory=dict)  # page's own worlds
+    _script: str = ""  # set once start() is done: then frames that appear get it too
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @property
@@ -199,6 +190,7 @@ class Session:
         for world in self.lifecycle:
             if world.frame is None:
                 world.frame = known.get(world.url)
+        self._script = script if self.lifecycle else ""
         return bool(self.lifecycle)
 
     async def _attach(self, cdp: Any, script: str, top_frame: Any) -> None:
@@ -215,26 +207,49 @@ class Session:
             node = pending.pop(0)
             pending.extend(node.get("childFrames", []))
             info = node["frame"]
-            try:
-                made = await cdp.send(
-                    "Page.createIsolatedWorld", {"frameId": info["id"], "worldName": WORLD}
-                )
-            except Exception:  # noqa: BLE001 - a frame of another process, or gone
-                continue
             frame = top_frame if info["id"] == top else None
-            world = World(cdp, info["id"], made["executionContextId"], info.get("url", ""), frame)
-            self.lifecycle[world] = "loading"  # its "init" arrives during the evaluation
+            await self._inject(cdp, script, info["id"], info.get("url", ""), frame)
+
+    async def _inject(self, cdp: Any, script: str, frame_id: str, url: str, frame: Any) -> None:
+        """Run ``script`` in a new isolated world of one frame."""
+        try:
+            made = await cdp.send(
+                "Page.createIsolatedWorld", {"frameId": frame_id, "worldName": WORLD}
+            )
+        except Exception:  # noqa: BLE001 - a frame of another process, or gone
+            return
+        world = World(cdp, frame_id, made["executionContextId"], url, frame)
+        self.lifecycle[world] = "loading"  # its "init" arrives during the evaluation
+        try:
             reply = await cdp.send(
                 "Runtime.evaluate", {"expression": script, "contextId": world.context_id}
             )
-            if "exceptionDetails" in reply:
-                del self.lifecycle[world]
+        except Exception:  # noqa: BLE001 - the frame went away
+            reply = {"exceptionDetails": True}
+        if "exceptionDetails" in reply:
+            del self.lifecycle[world]
 
     def _on_context(self, cdp: Any, event: dict[str, Any]) -> None:
         context = event.get("context") or {}
         aux = context.get("auxData") or {}
         if aux.get("isDefault") and aux.get("frameId"):
             self._main_worlds[(id(cdp), aux["frameId"])] = context["id"]
+            # A document that appeared after start (a consent platform's iframe added late)
+            # gets the content script too, until the choice is sent; not the top frame's.
+            origin = str(context.get("origin", ""))
+            if self._script and self.result is None and origin.startswith("http"):
+                self._spawn(self._late(cdp, aux["frameId"], origin))
+
+    async def _late(self, cdp: Any, frame_id: str, origin: str) -> None:
+        top = self.page.main_frame
+        if not any(w.frame is top and w.frame_id == frame_id for w in self.lifecycle):
+            frames = [f for f in self.page.frames[1:] if f.url.startswith(origin + "/")]
+            await self._inject(cdp, self._script, frame_id, origin, (frames or [None])[-1])
+
+    def _spawn(self, job: Any) -> None:
+        task = asyncio.ensure_future(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _world(self, cdp: Any, context_id: Any) -> World | None:
         for world in self.lifecycle:
@@ -254,9 +269,7 @@ class Session:
             self.forged += 1
             return
         assert isinstance(message, dict)
-        task = asyncio.ensure_future(self._handle(world, message))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._handle(world, message))
 
     def genuine(self, world: World, message: Any) -> bool:
         """Whether a message can be the content script's: a known type, a platform

@@ -12,7 +12,8 @@ Whatever happens is returned as a ``ConsentAction`` whose ``details`` keep the e
 ``found_by`` (``autoconsent`` or ``heuristic``), ``cmp``, ``banner`` (frame, selector, text,
 the buttons of its first layer), ``clicks`` (kind, text, selector of each click), ``time_ms``
 (the decisive click, in ms since the page's navigation started), ``tcf_before`` /
-``tcf_after`` (``__tcfapi`` data), ``screenshot_before`` / ``screenshot_after`` (PNG data
+``tcf_after`` (``__tcfapi`` data), ``gpp_before`` / ``gpp_after`` (``__gpp`` data, the IAB
+Global Privacy Platform), ``screenshot_before`` / ``screenshot_after`` (PNG data
 URIs of the banner area) and ``autoconsent`` (what its rules detected).
 
 Example (what ``PhaseRunner`` does on the start page of a consent phase)::
@@ -31,7 +32,7 @@ from scanner.collect.visit import now_iso
 from scanner.config import CONSENT_ENGINES
 from scanner.consent.autoconsent import Session, available, first_selector, rule_steps
 from scanner.consent.heuristic import Banner, find_banner, operate
-from scanner.consent.tcf import read_tcf
+from scanner.consent.tcf import read_gpp, read_tcf
 from scanner.errors import first_line
 from scanner.model import ConsentAction
 
@@ -93,9 +94,7 @@ async def operate_banner(
             shot = await screenshot(page, clip)
             if shot:
                 details["screenshot_after"] = shot
-    tcf = await read_tcf(page)
-    if tcf is not None:
-        details["tcf_after"] = tcf
+    await _read_frameworks(page, details, "after")
     return ConsentAction(
         action=action,  # type: ignore[arg-type]
         outcome=outcome.get("outcome", "failed"),
@@ -119,9 +118,7 @@ async def _operate(
 ) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     started = loop.time()
-    tcf = await read_tcf(page)
-    if tcf is not None:
-        details["tcf_before"] = tcf
+    await _read_frameworks(page, details, "before")
 
     async def before_click(banner: Banner | None) -> None:
         if banner is not None:
@@ -197,6 +194,15 @@ async def _operate(
         }
     details["reason"] = "no banner found"
     return {"outcome": "not-found"}
+
+
+async def _read_frameworks(page: Any, details: dict[str, Any], when: str) -> None:
+    """What the IAB APIs (TCF, GPP) say, as ``tcf_<when>`` and ``gpp_<when>``."""
+    tcf, gpp = await asyncio.gather(read_tcf(page), read_gpp(page))
+    if tcf is not None:
+        details[f"tcf_{when}"] = tcf
+    if gpp is not None:
+        details[f"gpp_{when}"] = gpp
 
 
 async def _autoconsent(

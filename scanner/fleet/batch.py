@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.collect.events import Event
 from scanner.errors import redact_url
 from scanner.fleet.sites import Job, config_from_dict
 from scanner.model import ScanResult
@@ -193,6 +194,8 @@ def run_batch(
         say(f"{len(outcomes)} of {len(jobs)} site(s) already done in {out}: skipped")
     running: dict[str, tuple[subprocess.Popen[bytes], float, float, Job]] = {}
     total, done = len(pending), 0
+    if total:
+        say(Event(f"{total} site(s) to scan", "batch", phase="sites", total=total))
     try:
         while pending or running:
             if cancel is not None and cancel.is_set():
@@ -203,7 +206,8 @@ def run_batch(
             while pending and len(running) < max(1, concurrency):
                 job = pending.pop(0)
                 limit = site_timeout or default_site_timeout(job.config)
-                running[job.name] = (_start(job, out, say), time.monotonic(), limit, job)
+                proc = _start(job, out, say, done, total)
+                running[job.name] = (proc, time.monotonic(), limit, job)
             time.sleep(0.1)
             for name, (proc, t0, limit, job) in list(running.items()):
                 if proc.poll() is None and time.monotonic() - t0 < limit:
@@ -239,7 +243,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _start(job: Job, out: Path, say: Progress) -> subprocess.Popen[bytes]:
+def _start(job: Job, out: Path, say: Progress, done: int, total: int) -> subprocess.Popen[bytes]:
     files = paths(out, job.name)
     if files["journal"].exists():  # cut short by a kill: keep its pages, scan it again
         number = 1
@@ -247,7 +251,9 @@ def _start(job: Job, out: Path, say: Progress) -> subprocess.Popen[bytes]:
             number += 1
         os.replace(files["journal"], kept)
         say(f"{job.name}: an earlier run was cut short; its pages are kept in {kept.name}")
-    say(f"started {job.name} ({job.config['url']})")
+    url = redact_url(job.config["url"])
+    say(Event(f"started {job.name} ({url})", "site-start", phase="sites", name=job.name,
+              url=url, done=done, total=total))  # fmt: skip
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -294,14 +300,20 @@ def _tail(log: Path) -> str:
     return f"; last log line: {lines[-1][:300]}" if lines else ""
 
 
-def _line(done: int, total: int, outcome: dict[str, Any]) -> str:
+def _line(done: int, total: int, outcome: dict[str, Any]) -> Event:
+    """A site is done: the line people read, with its facts (kind ``site``) for the progress
+    bar and ``--progress json``; a failed site carries its reason in ``errors``."""
     status = outcome["status"]
     detail = (
         outcome["reason"]
         if status == "failed"
         else f"{outcome['pages']} page(s), {outcome['page_errors']} with errors"
     )
-    return f"[{done}/{total}] {status}: {outcome['name']} - {detail} ({outcome['seconds']:.1f} s)"
+    text = f"[{done}/{total}] {status}: {outcome['name']} - {detail} ({outcome['seconds']:.1f} s)"
+    errors = [outcome["reason"]] if status == "failed" else []
+    return Event(text, "site", phase="sites", done=done, found=total, name=outcome["name"],
+                 url=outcome["url"], status=status, pages=outcome["pages"],
+                 seconds=outcome["seconds"], errors=errors)  # fmt: skip
 
 
 def summarise(

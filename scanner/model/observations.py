@@ -291,6 +291,13 @@ class Visit:
     this field. The time_ms of requests, cookies and storage keys are page times (a cookie or
     key written while the virtual clock ran gets the page time of the network event before
     it); duration_ms is wall-clock time."""
+    interactions: tuple[str, ...] = ()
+    """What the scan did on the page as a visitor before the dwell ended: scroll (to the bottom,
+    in steps), pointer (moved across the page). Empty: none (interact off, or the page failed
+    before)."""
+    routes: tuple[str, ...] = ()
+    """URLs the page put in the address bar itself (history.pushState/replaceState, as the
+    browser reported them), queued like links."""
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
@@ -315,7 +322,7 @@ class ConsentAction:
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Free-form extras. Known keys: time_ms (click time since the page's navigation start),
     screenshot_before / screenshot_after (data:image/png;base64 URIs of the page around the
-    click), banner, tcf."""
+    click), banner, tcf_before / tcf_after (IAB TCF), gpp_before / gpp_after (IAB GPP)."""
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
