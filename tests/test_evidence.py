@@ -138,5 +138,14 @@ def test_scan_with_evidence_keeps_har_screenshots_and_a_signed_manifest(localweb
     report = verify(folder, keys[1])
     assert report.intact and report.signed, report.problems
     assert report.files >= 8
+    # One byte changed in a HAR and in a screenshot: verify fails and names both files.
+    for name in ("har/reject-all.har", "screenshots/accept-all-start.png"):
+        data = bytearray((folder / name).read_bytes())
+        data[len(data) // 2] ^= 0x01
+        (folder / name).write_bytes(bytes(data))
+    broken = verify(folder, keys[1])
+    assert not broken.intact
+    assert "changed: har/reject-all.har" in broken.problems
+    assert "changed: screenshots/accept-all-start.png" in broken.problems
     with pytest.raises(ConfigError, match="already holds a sealed evidence pack"):
         scan(config)

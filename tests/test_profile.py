@@ -63,6 +63,7 @@ def test_the_site_sees_the_visitor_asked_for(localweb, tmp_path):
     assert seen["geo"] == "48.85,2.35"
     assert seen["saw_sid"] == "s3cret-session"
     assert "Android" in result.user_agent
+    assert "Android" in localweb.client_headers["visitor.example.com"]["user-agent"]  # the wire
     headers = localweb.client_headers["visitor.example.com"]
     assert headers["x-audit"] == "cookiescan-test"
     assert headers["accept-language"].startswith("fr-FR")
@@ -121,3 +122,31 @@ def test_bad_profiles_are_one_line_config_errors(field, value, message):
     with pytest.raises(ConfigError, match=message) as caught:
         ScanConfig(url=URL, **{field: value})
     assert "\n" not in str(caught.value)
+
+
+def test_diff_of_two_profiles_names_the_visitors():
+    from dataclasses import replace
+
+    from scanner.analyse.diff import diff_results, format_text
+    from tests.report_fixtures import demo_result
+
+    desktop = demo_result()
+    phone = replace(desktop, config={**desktop.config, "device": "Pixel 7", "proxy": "http://us"})
+    changes = diff_results(desktop, phone)
+    assert changes["new"]["visitor"] == {"device": "Pixel 7", "proxy": "http://us"}
+    assert "visitor: desktop (default) -> device=Pixel 7, proxy=http://us" in format_text(changes)
+    assert "visitor:" not in format_text(diff_results(desktop, desktop))
+
+
+@pytest.mark.browser
+def test_a_storage_state_reaches_a_page_behind_a_login(localweb, tmp_path):
+    state = tmp_path / "logged-in.json"
+    cookie = {"name": "session", "value": "ok", "domain": "visitor.example.com", "path": "/",
+              "expires": -1, "httpOnly": False, "secure": True, "sameSite": "Lax"}  # fmt: skip
+    state.write_text(json.dumps({"cookies": [cookie], "origins": []}))
+    account = "https://visitor.example.com/account.html"
+    options = {"phases": ("no-interaction",), "max_pages": 1, "use_sitemap": False}
+    out = scan_local(localweb, account, **options)
+    assert visit_of(out, account).final_url.endswith("/login.html")  # not logged in
+    inside = scan_local(localweb, account, storage_state=str(state), **options)
+    assert visit_of(inside, account).final_url == account  # logged in: the page itself

@@ -126,12 +126,19 @@ def diff_results(old: ScanResult, new: ScanResult) -> dict[str, Any]:
     }
 
 
+#: The configuration fields that say who the visitor was (``--device``, ``--proxy``…).
+VISITOR_FIELDS = ("device", "locale", "timezone", "geolocation", "proxy", "user_agent", "gpc",
+                  "cookies", "headers", "storage_state")  # fmt: skip
+
+
 def _describe(result: ScanResult) -> dict[str, Any]:
+    config = result.config or {}
     return {
         "start_url": result.start_url,
         "started_at": result.started_at,
         "complete": result.complete,
         "tool_version": result.tool_version,
+        "visitor": {k: config[k] for k in VISITOR_FIELDS if config.get(k) not in (None, "", [])},
     }
 
 
@@ -180,6 +187,9 @@ def format_text(changes: dict[str, Any]) -> str:
         f"{changes['old']['start_url']}: {changes['old']['started_at']} -> "
         f"{changes['new']['started_at']}"
     ]
+    old_visitor, new_visitor = changes["old"].get("visitor"), changes["new"].get("visitor")
+    if old_visitor != new_visitor:  # two profiles: what differs is what the profile changes
+        lines.append(f"visitor: {_visitor(old_visitor)} -> {_visitor(new_visitor)}")
     if not changes["changed"]:
         lines.append("no changes")
     labels = {"services": "service", "cookies": "cookie", "third_party_hosts": "host"}
@@ -192,6 +202,11 @@ def format_text(changes: dict[str, Any]) -> str:
         for phase in changes["phases_only_in"][side]:
             lines.append(f"[{phase}] only in the {side} scan: not compared")
     return "\n".join(lines) + "\n"
+
+
+def _visitor(visitor: dict[str, Any] | None) -> str:
+    shown = {k: v for k, v in (visitor or {}).items() if k != "user_agent"}
+    return ", ".join(f"{k}={v}" for k, v in shown.items()) or "desktop (default)"
 
 
 def _label(item: dict[str, Any]) -> str:
