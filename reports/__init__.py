@@ -23,6 +23,15 @@ unless ``include_cookie_values=True``.
 ``changes`` is the plain dict of ``scanner.analyse.diff.diff_results(old, result)``: the
 HTML and Markdown reports then open with what appeared and disappeared since the previous scan
 (``reports.changes`` lists the keys read); the other formats ignore it.
+
+Banner screenshots (``screenshots=``, JSON only): ``render(result, "json")`` embeds them as
+``data:`` URIs (``"embed"``) or leaves them out (``"omit"``, JSON on stdout);
+``write(result, "json", "r.json")`` writes them as PNG files in ``r.screenshots/`` and the JSON
+holds their relative paths (``"files"``, see ``reports.shots``), which ``load_result`` turns
+back into data URIs::
+
+    reports.write(result, "json", "r.json")   # r.json + r.screenshots/accept-all-before.png
+    reports.load_result("r.json")             # the screenshots embedded again
 """
 
 from __future__ import annotations
@@ -36,16 +45,19 @@ from scanner.model import ScanResult
 
 from .files import BINARY_FORMATS, check_target, is_dir_target, write_atomically
 from .load import ReportError, load_result
+from .shots import drop_screenshots, shots_folder, split_screenshots, write_screenshots
 
 __all__ = [
     "BINARY_FORMATS",
     "FORMATS",
     "PRINTED_FORMATS",
+    "SCREENSHOTS",
     "Printer",
     "ReportError",
     "check_target",
     "load_result",
     "render",
+    "shots_folder",
     "write",
 ]
 
@@ -58,6 +70,10 @@ Printer = Callable[[str], bytes]
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "result.schema.json"
 
+#: Where JSON puts the banner screenshots: ``files`` beside the JSON file (``write`` only),
+#: ``embed`` as data URIs, ``omit`` not at all.
+SCREENSHOTS: tuple[str, ...] = ("files", "embed", "omit")
+
 
 def render(
     result: ScanResult,
@@ -66,6 +82,7 @@ def render(
     include_cookie_values: bool = False,
     changes: dict[str, Any] | None = None,
     printer: Printer | None = None,
+    screenshots: str = "embed",
 ) -> str | bytes:
     """``result`` as one document in format ``fmt`` (``bytes`` for xlsx and pdf, ``str``
     otherwise).
@@ -73,14 +90,20 @@ def render(
     ``csv`` gives the flat findings table; ``write(..., "csv", directory)`` writes every table.
     ``changes`` (``diff_results(old, result)``) adds "Changes since the previous scan" to
     ``html`` and ``md``. ``pdf`` needs ``printer``: the HTML report goes in, PDF bytes out.
+    ``screenshots`` (json): ``embed`` (data URIs) or ``omit``; HTML always embeds them.
     """
+    if screenshots not in ("embed", "omit"):
+        raise ReportError(f"screenshots={screenshots!r}: render() can only embed or omit them")
     if fmt in PRINTED_FORMATS:
         if printer is None:
             raise ReportError(f"--format {fmt} needs a browser to print it: pass printer=")
         html = render(result, "html", include_cookie_values=include_cookie_values, changes=changes)
         return printer(str(html))
     if fmt == "json":
-        return render_json(result, include_cookie_values=include_cookie_values)
+        data = json_data(result, include_cookie_values=include_cookie_values)
+        if screenshots == "omit":
+            drop_screenshots(data)
+        return _dump(data)
     if fmt == "html":
         from .html import render_html
 
@@ -110,6 +133,7 @@ def write(
     include_cookie_values: bool = False,
     changes: dict[str, Any] | None = None,
     printer: Printer | None = None,
+    screenshots: str = "files",
 ) -> list[Path]:
     """Write ``result`` as ``fmt`` to ``path`` and return the files written.
 
@@ -119,9 +143,19 @@ def write(
     is written atomically (``reports.files.write_atomically``): a failed write leaves the
     previous file, never half a report. ``check_target(fmt, path)`` says beforehand whether
     ``path`` can take ``fmt``. ``printer``: see ``render`` (``pdf``).
+
+    ``screenshots`` (json): ``files`` (the default) writes the banner screenshots as PNG files
+    in the sibling folder ``shots_folder(path)`` (``r.json`` -> ``r.screenshots/``), each
+    written atomically before the JSON, and the JSON names them by their path relative to its
+    own folder; a device or a pipe (``/dev/stdout``) gets none. ``embed``: data URIs inside
+    the JSON; ``omit``: none.
     """
     target = Path(path)
+    if screenshots not in SCREENSHOTS:
+        raise ReportError(f"screenshots={screenshots!r}: choose from {', '.join(SCREENSHOTS)}")
     try:
+        if fmt == "json" and screenshots == "files":
+            return _write_json_and_screenshots(result, target, include_cookie_values)
         if is_dir_target(fmt, path):
             from .tables import build_tables, to_csv
 
@@ -139,6 +173,7 @@ def write(
             include_cookie_values=include_cookie_values,
             changes=changes,
             printer=printer,
+            screenshots="embed" if screenshots == "files" else screenshots,
         )
         if target.parent != Path(""):
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -154,14 +189,53 @@ def _encode(text: str) -> bytes:
     return text.encode("utf-8", errors="replace")
 
 
-def render_json(result: ScanResult, *, include_cookie_values: bool = False) -> str:
-    """The canonical record (documented by ``reports/schema/result.schema.json``).
+def _write_json_and_screenshots(
+    result: ScanResult, target: Path, include_cookie_values: bool
+) -> list[Path]:
+    """``write(result, "json", target)`` with the screenshots as files beside it."""
+    data = json_data(result, include_cookie_values=include_cookie_values)
+    if _is_device(target):
+        drop_screenshots(data)  # /dev/stdout, a pipe: no folder to put them beside
+        files: dict[str, bytes] = {}
+    else:
+        files = split_screenshots(data, shots_folder(target).name)
+    if target.parent != Path(""):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    folder = shots_folder(target)
+    earlier = folder.is_dir() and not folder.is_symlink()  # its old screenshots are removed
+    undo = write_screenshots(folder, files, write_atomically) if files or earlier else None
+    try:
+        write_atomically(target, _encode(_dump(data)))
+    except BaseException:
+        if undo is not None:
+            undo()
+        raise
+    return [target, *(folder / name for name in files)]
 
-    Cookie values are dropped (set to null) unless ``include_cookie_values``.
-    """
+
+def _is_device(target: Path) -> bool:
+    try:
+        return target.exists() and not target.resolve().is_file()
+    except OSError:
+        return False
+
+
+def json_data(result: ScanResult, *, include_cookie_values: bool = False) -> dict[str, Any]:
+    """The canonical record as plain data (documented by
+    ``reports/schema/result.schema.json``), screenshots embedded. Cookie values are dropped
+    (set to null) unless ``include_cookie_values``."""
     data = result.to_dict()
     if not include_cookie_values:
         _drop_cookie_values(data)
+    return data
+
+
+def render_json(result: ScanResult, *, include_cookie_values: bool = False) -> str:
+    """The canonical record as JSON text, screenshots embedded (``json_data``)."""
+    return _dump(json_data(result, include_cookie_values=include_cookie_values))
+
+
+def _dump(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 

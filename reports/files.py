@@ -34,10 +34,12 @@ def is_dir_target(fmt: str, path: str | Path) -> bool:
     return p.is_dir() or text.endswith(("/", "\\")) or (not p.suffix and not p.exists())
 
 
-def check_target(fmt: str, path: str | Path | None) -> None:
+def check_target(fmt: str, path: str | Path | None, *, shots: bool = True) -> None:
     """Raise ``ReportError`` (one line) when ``fmt`` cannot be written to ``path`` (``None``:
     stdout): a binary format to stdout, a directory for a one-file format, a folder that does
-    not exist or cannot be written. Called before a scan, so a bad destination costs no scan.
+    not exist or cannot be written, and (``shots``: JSON whose banner screenshots go beside
+    it) a screenshot folder that is a file or a link. Called before a scan, so a bad
+    destination costs no scan.
     """
     if path is None:
         if fmt in BINARY_FORMATS:
@@ -54,6 +56,13 @@ def check_target(fmt: str, path: str | Path | None) -> None:
         raise ReportError(f"{target}: is a directory (only --format csv writes a folder of files)")
     if target.exists() and not target.is_file():
         return  # a device or a pipe (/dev/stdout, /dev/null): written in place
+    if shots and fmt == "json":
+        folder = target.with_name(f"{target.stem}.screenshots")  # reports.shots.shots_folder
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise ReportError(
+                f"{folder} is in the way: the banner screenshots go in that folder "
+                "(move it, or keep them in the JSON with --embed-screenshots)"
+            )
     if target.exists():
         if not os.access(target, os.W_OK):
             raise ReportError(f"{target}: cannot write: permission denied")

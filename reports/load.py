@@ -2,13 +2,16 @@
 
 The checks are the result model's own (``scanner.model``): a hand-edited or truncated file is
 refused here with the first field that is wrong, e.g. ``phases[0].visits[2].requests: expected
-a list, got a string``, instead of failing deep inside a renderer.
+a list, got a string``, instead of failing deep inside a renderer. Banner screenshots saved as
+files beside the JSON (``r.screenshots/``) are read back as data URIs (``reports.shots``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +19,19 @@ from pydantic import ValidationError
 
 from scanner.model import SCHEMA_VERSION, ScanResult, explain
 
+from .shots import resolve_screenshots
+
 
 class ReportError(Exception):
     """A result file could not be read or a report could not be written."""
 
 
-def load_result(path: str | Path) -> ScanResult:
+def load_result(path: str | Path, *, warn: Callable[[str], None] | None = None) -> ScanResult:
     """The ``ScanResult`` saved as JSON in ``path``; ``ReportError`` if it is not one.
+
+    A screenshot field that names a file is read from ``path``'s own screenshot folder only
+    (``reports.shots.resolve_screenshots``); one that cannot be read is left out, and ``warn``
+    (default: the ``reports`` logger) gets one line saying why.
 
     Example::
 
@@ -45,6 +54,7 @@ def load_result(path: str | Path) -> ScanResult:
         ) from None
     except RecursionError:
         raise ReportError(f"{path}: nested too deeply to be a cookiescan result") from None
+    resolve_screenshots(data, path, warn or logging.getLogger("reports").warning)
     return result_from_data(data, source=str(path))
 
 

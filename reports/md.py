@@ -73,6 +73,7 @@ def render_md(result: ScanResult, *, changes: Any = None) -> str:
     out += _services(view, marks)
     out += _matrix(view, marks)
     out += _cookies(view)
+    out += _cookie_reads(view)
     out += _storage(view)
     out += _unknown(view)
     out += _errors(view)
@@ -312,6 +313,23 @@ def _cookies(view: ResultView) -> list[str]:
             f"| {esc(name)} | {esc(domain)} | {esc(category_label(view.category(s.service_id)))} "
             f"| {lifetime} | {c.party} |"
         )
+    return out + [""]
+
+
+def _cookie_reads(view: ResultView) -> list[str]:
+    """Which script read which cookie through ``document.cookie`` (shown when any did)."""
+    rows: dict[tuple[str, str, str], set[str]] = {}
+    for phase in view.result.phases:
+        for visit in phase.visits:
+            for read in visit.cookie_reads:
+                key = (read.script, read.party, read.frame_origin)
+                rows.setdefault(key, set()).update(read.names)
+    if not rows:
+        return []
+    out = [f"## Cookies read by scripts ({len(rows)})", ""]
+    out += ["| Script | Party | Frame | Cookies read |", "|---|---|---|---|"]
+    for (script, party, origin), names in sorted(rows.items()):
+        out.append(f"| {esc(script)} | {party} | {esc(origin)} | {esc(', '.join(sorted(names)))} |")
     return out + [""]
 
 

@@ -3,7 +3,8 @@
 One table per kind — requests, cookies, storage, services, findings, pages — each row carrying
 its phase, page, party, service and category, so a spreadsheet can filter on any of them. A
 cookie's ``lifetime_days`` is what Chromium stored (at most 400 days);
-``requested_lifetime_days`` beside it is what the site asked for, when that was longer.
+``requested_lifetime_days`` beside it is what the site asked for, when that was longer;
+``read_by`` lists the scripts that read the cookie through ``document.cookie`` on that page.
 
 Example::
 
@@ -40,7 +41,7 @@ COLUMNS: dict[str, list[str]] = {
     + ["requested_lifetime_days", "requested_lifetime", "secure", "http_only"]
     + ["same_site", "sources", "set_by", "time_ms", "value_sha256", "value_length"]
     + _OBS[3:]
-    + ["purpose", "blocked_reason", "partition_key"],
+    + ["purpose", "blocked_reason", "partition_key", "read_by"],
     "storage": _OBS[:3] + ["kind", "origin", "key", "value_length"] + _OBS[3:],
     "services": ["phase", "page", "party", "service_id", "service", "category"]
     + ["vendor", "vendor_country", "pages", "requests", "cookies", "storage"]
@@ -82,6 +83,7 @@ def build_tables(
         elif isinstance(item, Cookie):
             row = base | _cookie_row(item)
             row["purpose"] = view.cookie_purpose(s.service_id, s.pattern, item.name)
+            row["read_by"] = " ".join(s.visit.readers(item.name, item.domain)) or None
             if include_cookie_values:
                 row["value"] = cookie_value_text(item, True) if item.value is not None else None
             rows["cookies"].append(row)

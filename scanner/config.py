@@ -150,6 +150,9 @@ class ScanConfig:
     """Keep response bodies in the evidence pack's HAR files (large); off: headers only."""
     evidence_key: StrictStr = ""
     """An Ed25519 private key (PEM, ``cookiescan keygen``) that signs the evidence manifest."""
+    evidence_pages: Count = 50
+    """Pages per phase the evidence pack screenshots after their dwell (the first ones to finish);
+    only those with a finding are kept. 0: none."""
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Free-form settings for library callers; the scan ignores them."""
 

@@ -34,6 +34,7 @@ from scanner.config import ScanConfig
 from scanner.errors import CookiescanError, ScanError, first_line, redact_url
 from scanner.evidence import EvidencePack, seal
 from scanner.evidence.keys import load_private
+from scanner.evidence.pages import keep_finding_pages
 from scanner.model import ConsentAction, Phase, PhaseResult, ScanResult, Visit
 
 Progress = Callable[[str], None]
@@ -74,14 +75,16 @@ async def scan_async(
 
 
 def seal_evidence(config: ScanConfig, result: ScanResult) -> ScanResult:
-    """Write the result into the evidence folder and seal it (``scanner.evidence``). A pack
-    that cannot be written costs the pack, never the result: it says so in a warning."""
+    """Write the result into the evidence folder and seal it (``scanner.evidence``), keeping
+    only the page screenshots of pages a finding names. A pack that cannot be written costs
+    the pack, never the result: it says so in a warning."""
     pack = EvidencePack(Path(config.evidence_dir))
     try:
+        keep_finding_pages(pack, result, config.evidence_pages)
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
         pack.result.write_text(text, encoding="utf-8", errors="replace")
         seal(pack.root, result, config.evidence_key or None)
-    except (OSError, CookiescanError) as exc:
+    except (OSError, ValueError, KeyError, CookiescanError) as exc:
         why = f"the evidence pack in {pack.root} was not sealed: {first_line(exc)}"
         return replace(result, warnings=(*result.warnings, why))
     return result

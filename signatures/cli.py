@@ -1,8 +1,9 @@
-"""``cookiescan signatures ...``: list, show, check and import signatures.
+"""``cookiescan signatures ...``: list, show, check and import signatures; add public lists.
 
 The group stands alone (``signatures_cli``); the main CLI attaches it with
 ``cli.add_command(signatures_cli)``. JSON goes to stdout, messages to stderr. Exit codes:
-0 fine, 1 invalid signature files, 2 bad input (unknown id, unreadable CSV).
+0 fine, 1 invalid signature files, 2 bad input (unknown id, unreadable CSV, a file that is
+not in the list format given, an unknown list name).
 """
 
 from __future__ import annotations
@@ -14,8 +15,16 @@ from typing import Any
 
 import click
 
-from . import CATEGORIES, SignatureDB, SignatureError, load, ocd
+from . import CATEGORIES, SignatureDB, SignatureError, lists, load, ocd
+from .errors import PackWriteError
+from .listformats import FORMATS
 from .loader import default_paths, iter_files, read_file
+
+
+class BadInput(click.ClickException):
+    """Bad input from the user: one ``Error: ...`` line, exit code 2 (no usage text)."""
+
+    exit_code = 2
 
 
 def _dump(data: Any) -> None:
@@ -35,7 +44,7 @@ def signatures_cli() -> None:
     """The service signature database: list, show, check and import signatures
 
     Own services live in signatures/services/*.toml; imported packs in the user data dir
-    ($XDG_DATA_HOME/cookiescan/signatures).
+    ($XDG_DATA_HOME/cookiescan/signatures), public tracker lists (add-list) in its lists/.
     """
 
 
@@ -190,3 +199,74 @@ def import_ocd(csv_file: str, dest: str | None) -> None:
         raise click.BadParameter(str(exc), param_hint="FILE.csv") from None
     click.echo(f"wrote {report.path}", err=True)
     _dump(report.to_dict())
+
+
+@signatures_cli.command(name="add-list")
+@click.argument("file", metavar="FILE", type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(FORMATS),
+    help="The list's format: Adblock Plus filters, Disconnect services.json, DuckDuckGo "
+    "Tracker Radar (tds.json or its domains folder), Ghostery trackerdb.json.",
+)
+@click.option("--name", help="Name to install it under (default: the format's name).")
+def add_list(file: str, fmt: str, name: str | None) -> None:
+    """Install a public tracker list you downloaded (used after our own signatures)
+
+    The list is compiled into the user data dir; a list of the same name is replaced. A
+    request that no signature of ours matches is then named by the list's organisation and
+    category. The lists are not bundled: their licences apply to your use of them.
+
+    Example:
+
+    \b
+        cookiescan signatures add-list easyprivacy.txt --format easyprivacy
+        cookiescan signatures add-list services.json --format disconnect
+    """
+    try:
+        info = lists.add_list(file, fmt, name)
+    except PackWriteError as exc:
+        raise click.ClickException(str(exc)) from None
+    except SignatureError as exc:
+        raise BadInput(str(exc)) from None
+    click.echo(f"installed {info.name}: {info.entries} entries ({info.licence})", err=True)
+    _dump(info.to_dict())
+
+
+@signatures_cli.command(name="lists")
+def show_lists() -> None:
+    """List the installed public tracker lists as JSON: name, format, entries, licence
+
+    Example:
+
+    \b
+        cookiescan signatures lists
+    """
+    try:
+        rows = [info.to_dict() for info in lists.installed()]
+    except SignatureError as exc:
+        raise click.ClickException(str(exc)) from None
+    if rows:
+        click.echo("reminder: these lists are not bundled; their licences apply", err=True)
+    _dump(rows)
+
+
+@signatures_cli.command(name="remove-list")
+@click.argument("name", metavar="NAME")
+def remove_list(name: str) -> None:
+    """Remove an installed public tracker list
+
+    Example:
+
+    \b
+        cookiescan signatures remove-list easyprivacy
+    """
+    try:
+        path = lists.remove_list(name)
+    except PackWriteError as exc:
+        raise click.ClickException(str(exc)) from None
+    except SignatureError as exc:
+        raise BadInput(str(exc)) from None
+    click.echo(f"removed {path}", err=True)

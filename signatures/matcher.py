@@ -10,6 +10,10 @@ Built once per scan (``signatures.load()``); every lookup is a few dict probes:
 - **any host**: URL rules with ``host = "*"`` (``signatures.wildcard``) are tried only when the
   suffix walk found nothing, so a host rule of any service wins over them; a miss costs a few
   path-prefix dict probes and one search of a single compiled regex alternation.
+- **request shape**: a URL rule may also ask for a ``method`` and ``body_keys`` (top-level keys
+  of a JSON body: a tracker's event endpoint behind a first-party proxy). Any-host rules of
+  that kind are few; they are tried in a plain loop, before the other any-host rules, and only
+  for requests that have that method or those keys.
 - **cookies** and **storage keys**: exact name (dict), then the longest prefix (one dict per
   prefix length, longest first), then regexes. A rule whose domain disagrees with the
   cookie's is only used when no better one exists.
@@ -22,20 +26,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from .errors import SignatureError
 from .model import Match, Service
+from .urlrules import ShapedRules, UrlRule, shaped, url_pattern, url_rule
 from .wildcard import CONFIDENCE as WILDCARD_CONFIDENCE
 from .wildcard import WILDCARD, WildcardIndex
-
-
-@dataclass(frozen=True)
-class _UrlRule:
-    path: str | None
-    regex: re.Pattern[str] | None
-    resource: str | None
-    match: Match
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,7 @@ class _Suffix:
 
     def __init__(self) -> None:
         self.host: Match | None = None
-        self.urls: list[_UrlRule] = []
+        self.urls: list[UrlRule[Match]] = []
 
 
 _BASE = {"exact": 0.9, "prefix": 0.8, "regex": 0.7}
@@ -82,16 +78,6 @@ def host_of(url: str) -> tuple[str, str]:
     if netloc.startswith("["):  # IPv6 literal
         return netloc[: netloc.find("]") + 1].lower(), tail
     return netloc.partition(":")[0].rstrip(".").lower(), tail
-
-
-def _url_pattern(rule: dict[str, Any]) -> str:
-    """How a ``[[urls]]`` rule reads in a match: ``url:*/b/ss/ regex:^/b/ss/[^/?]+/``."""
-    pattern = "url:" + rule["host"] + rule.get("path", "")
-    if "regex" in rule:
-        pattern += f" regex:{rule['regex']}"
-    if "resource" in rule:
-        pattern += f" resource:{rule['resource']}"
-    return pattern
 
 
 def _domain_agrees(cookie_domain: str, rule_domain: str) -> bool:
@@ -223,6 +209,7 @@ class SignatureDB:
         self._cookies = _NameIndex()
         self._storage = _NameIndex()
         self._wildcard: WildcardIndex[Match] = WildcardIndex()
+        self._shaped: ShapedRules[Match] = ShapedRules()  # any host, with a request shape
         for order, service in enumerate(services):
             if service.id in self._services:
                 raise SignatureError(f"{service.origin}: duplicate id {service.id!r}")
@@ -250,15 +237,17 @@ class SignatureDB:
         for rule in service.data.get("urls", []):
             if rule["host"] == WILDCARD:
                 match = Match(
-                    service.id, _url_pattern(rule), service, "request", WILDCARD_CONFIDENCE
+                    service.id, url_pattern(rule), service, "request", WILDCARD_CONFIDENCE
                 )
-                self._wildcard.add(rule, match, service.imported, order)
+                if shaped(rule):
+                    self._shaped.add(rule, match, service.imported, order)
+                else:
+                    self._wildcard.add(rule, match, service.imported, order)
                 continue
-            regex = re.compile(rule["regex"]) if "regex" in rule else None
-            match = Match(service.id, _url_pattern(rule), service, "request", 1.0)
-            url_rule = _UrlRule(rule.get("path"), regex, rule.get("resource"), match)
+            match = Match(service.id, url_pattern(rule), service, "request", 1.0)
+            loaded = url_rule(rule, match)
             urls = self._suffixes.setdefault(rule["host"], _Suffix()).urls
-            urls.append(url_rule)
+            urls.append(loaded)
             urls.sort(key=lambda r: r.match.service.imported)
         for cookie in service.data.get("cookies", []):
             self._add_name(self._cookies, "cookie", cookie["name"], cookie, service, rank, order)
@@ -309,12 +298,20 @@ class SignatureDB:
                 return None
             host = host[dot + 1 :]
 
-    def match_request(self, url: str, resource_type: str | None = None) -> Match | None:
+    def match_request(
+        self,
+        url: str,
+        resource_type: str | None = None,
+        method: str | None = None,
+        body_keys: Iterable[str] | None = None,
+    ) -> Match | None:
         """Match a request URL: URL rules of each host suffix, then the host rule, and only
         when no host suffix matched, the any-host (``host = "*"``) rules.
 
         ``resource_type`` is Playwright's (``script``, ``image``...); rules that name a
-        resource only match requests of that type.
+        resource only match requests of that type. ``method`` and ``body_keys`` (the
+        top-level keys of a JSON body) are the request's shape: a rule that asks for a method
+        or body keys only matches requests that have them.
 
         Example::
 
@@ -322,6 +319,8 @@ class SignatureDB:
             # 'url:google.com/recaptcha/' (when such a rule exists)
             db.match_request("https://stats.example.com/matomo.php?idsite=1").pattern
             # 'url:* regex:^[^?#]*/(matomo|piwik)\\.(js|php)(\\?|#|$)'
+            db.match_request("https://shop.example/stats/api/event", "fetch", "POST",
+                             ["n", "u", "d"]).signature_id                  # 'plausible'
         """
         host, tail = host_of(url)
         suffixes = self._suffixes
@@ -335,12 +334,15 @@ class SignatureDB:
                         continue
                     if rule.regex is not None and not rule.regex.search(url):
                         continue
+                    if not rule.shape_fits(method, body_keys):
+                        continue
                     return rule.match
                 if entry.host is not None:
                     return entry.host
             dot = host.find(".")
             if dot < 0:
-                return self._wildcard.lookup(tail, resource_type)
+                found = self._shaped.lookup(tail, resource_type, method, body_keys)
+                return found or self._wildcard.lookup(tail, resource_type)
             host = host[dot + 1 :]
 
     def match_cookie(self, name: str, domain: str | None = None) -> Match | None:

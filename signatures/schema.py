@@ -25,7 +25,7 @@ Example::
     'Host suffixes that belong to this service alone: `mjt.lu` matches `r.mjt.lu` too.'
 """
 
-from typing import ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -87,12 +87,20 @@ class Vendor(Table):
     """Where the vendor is established: an ISO 3166-1 alpha-2 code."""
 
 
+#: The HTTP methods a URL rule can require.
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+#: A top-level key of a JSON request body.
+BodyKey = Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class UrlRule(Table):
     """Requests to `host` (or its subdomains) whose URL also fits every other field given.
 
     Tried before the host rules of the same suffix. `host = "*"` holds on any host (for
     self-hosted and first-party-proxied trackers); such a rule needs a specific `path` or
     `regex`, one that requires at least 6 literal characters, 3 of them letters or digits.
+    `method` and `body_keys` narrow a rule to a request shape (a tracker's event endpoint
+    behind a first-party proxy): only the keys of a JSON body are compared, never its values.
     """
 
     host: UrlHost
@@ -103,6 +111,11 @@ class UrlRule(Table):
     """A Python regex searched in the whole URL (in the path and query when `host = "*"`)."""
     resource: ResourceType = optional()
     """Only requests of this Playwright resource type."""
+    method: HttpMethod = optional()
+    """Only requests with this HTTP method (upper case), e.g. `POST`."""
+    body_keys: Annotated[list[BodyKey], Field(min_length=1, max_length=20)] = optional()
+    """Only requests whose body is a JSON object with all of these top-level keys (others
+    may be there too), e.g. `["n", "u", "d"]` for a Plausible event."""
 
     #: Besides its host, a rule needs one of these (a bare host belongs in `hosts`).
     NARROWED_BY: ClassVar[tuple[str, ...]] = ("path", "regex", "resource")

@@ -26,7 +26,9 @@ def run(tmp_path, monkeypatch):
 
 def test_group_name():
     assert isinstance(signatures_cli, click.Group) and signatures_cli.name == "signatures"
-    assert set(signatures_cli.commands) == {"list", "show", "check", "import-ocd"}
+    assert set(signatures_cli.commands) == {
+        "list", "show", "check", "import-ocd", "add-list", "lists", "remove-list",
+    }  # fmt: skip
     for command in signatures_cli.commands.values():
         assert "Example:" in (command.help or "")
 

@@ -18,8 +18,9 @@ Finding types (stable, documented in the JSON schema) and when they are raised:
   services that need consent were seen. Not raised when access was limited.
 - ``no_reject_on_first_layer`` (medium): the banner's first layer offers accept but no
   reject (read by the heuristic), or autoconsent needed more than one click to reject.
-- ``consent_stored_before_choice`` (high): before any click, the page's TCF API already
-  reported consent to purposes or vendors.
+- ``consent_stored_before_choice`` (high): before any click, the page's TCF API (evidence
+  ``kind: tcf``) or the TCF EU v2 section of its GPP API (``kind: gpp``,
+  ``scanner.analyse.gpp``) already reported consent to purposes or vendors.
 - ``cookie_lifetime_over_13_months`` (medium for services that need consent, else low): a
   cookie whose lifetime (as asked by the site, before Chromium's 400-day cap) exceeds 13
   months, the CNIL's ceiling. One finding per cookie name and domain.
@@ -31,6 +32,8 @@ Finding types (stable, documented in the JSON schema) and when they are raised:
 - ``fingerprinting`` (high for canvas, font, WebGL and audio fingerprinting, medium for a
   navigator/screen sweep; info after "accept all"): per phase and service, by published
   criteria (``scanner.analyse.fingerprint``; evidence ``kind: api``).
+- A cookie's evidence item names the third-party scripts that read it through
+  ``document.cookie`` on that page (``read_by``), e.g. a first-party ``_ga`` read by a widget.
 - ``verdict`` (info, exactly one): the verdict for the site and for each service, in its
   evidence; see ``verdicts``.
 
@@ -57,8 +60,9 @@ from scanner.analyse import consent_mode
 from scanner.analyse.behaviour import unknown_trackers
 from scanner.analyse.evidence import Choice, Index, need_of, service_ref
 from scanner.analyse.fingerprint import fingerprinting
+from scanner.analyse.gpp import gpp_consent
 from scanner.analyse.verdict import access_limited, verdict_finding
-from scanner.model import PHASES, Finding, Match, Phase, ScanResult
+from scanner.model import PHASES, Finding, Match, Phase, ScanResult, Visit
 
 #: The CNIL's ceiling for cookie lifetimes: 13 months, in days.
 MAX_LIFETIME_DAYS = 13 * 365.25 / 12
@@ -133,6 +137,8 @@ def tracking(result: ScanResult, index: Index, phase: Phase, kind: str) -> list[
         item = index.evidence(match)
         if not verified(item):
             item["verified"] = False
+        if match.kind == "cookie":
+            _add_readers(item, index.visit(match))
         if choice is not None:
             if match.kind == "storage" and item.get("time_ms") is None:
                 continue  # a key kept from before the choice, not written after it
@@ -169,6 +175,16 @@ def tracking(result: ScanResult, index: Index, phase: Phase, kind: str) -> list[
     for ref, severity, evidence, message in unknown_trackers(result, phase):
         findings.append(_finding(kind, severity, phase, ref, evidence, message))
     return findings
+
+
+def _add_readers(item: dict[str, Any], visit: Visit | None) -> None:
+    """A cookie's evidence names the third-party scripts that read it (``read_by``)."""
+    if visit is None or not visit.cookie_reads:
+        return
+    third = {r.script for r in visit.cookie_reads if r.party == "third"}
+    readers = visit.readers(item.get("name") or "", item.get("domain") or "")
+    if third_party := [s for s in readers if s in third]:
+        item["read_by"] = third_party
 
 
 def banner_findings(result: ScanResult) -> list[Finding]:
@@ -229,9 +245,15 @@ def banner_findings(result: ScanResult) -> list[Finding]:
 
 
 def stored_consent(result: ScanResult) -> list[Finding]:
-    """``consent_stored_before_choice``: the TCF API granted consent before any click."""
+    """``consent_stored_before_choice``: the TCF or GPP API granted consent before any click."""
     evidence: list[dict[str, Any]] = []
     for phase in result.phases:
+        gpp = phase.consent.details.get("gpp_before") if phase.consent else None
+        if (granted := gpp_consent(gpp)) is not None:
+            assert phase.consent is not None and isinstance(gpp, dict)
+            item = {"kind": "gpp", "phase": phase.phase, "page": phase.consent.page}
+            item |= {"cmp_id": gpp.get("cmp_id"), "gpp_string": gpp.get("gpp_string")}
+            evidence.append(item | granted | {"time_ms": None})
         tcf = (phase.consent.details.get("tcf_before") if phase.consent else None) or {}
         if tcf.get("purpose_consents") or tcf.get("vendor_consent_count"):
             evidence.append(
@@ -249,9 +271,12 @@ def stored_consent(result: ScanResult) -> list[Finding]:
             )
     if not evidence:
         return []
+    tcf = [e for e in evidence if e["kind"] == "tcf"]
+    first_item = (tcf or evidence)[0]
+    api = "TCF API" if tcf else "GPP API (its TCF EU v2 section)"
     message = (
-        "Before any click, the TCF API reported consent to purposes "
-        f"{evidence[0]['purpose_consents']} and {evidence[0]['vendor_consent_count']} vendor(s)"
+        f"Before any click, the {api} reported consent to purposes "
+        f"{first_item['purpose_consents']} and {first_item['vendor_consent_count']} vendor(s)"
     )
     first: Phase = evidence[0]["phase"]
     return [_finding("consent_stored_before_choice", "high", first, None, evidence, message)]

@@ -4,6 +4,13 @@ The index is built once per scan (``signatures.load()``); each distinct URL, coo
 key is looked up once per page. The facts of every matched service are copied into the
 result, so a saved result renders years later without the database it was scanned with.
 
+A service known only from a public tracker list the user installed (``signatures.lists``)
+carries a ``public_list`` table in its facts (list, format, title, licence, the list's own
+category words); ``match_result`` adds ``matched``, the distinct list rules that matched
+(``list:easyprivacy filter:||trk.example.net^``, at most ``MAX_LIST_RULES``), so a report can
+say "known to EasyPrivacy as ..." and show the rule. The page URL is passed to such a database
+so that adblock ``$third-party`` filters apply.
+
 Example::
 
     result = match_result(result)            # fills result.matches and result.services
@@ -15,6 +22,8 @@ import dataclasses
 from typing import Any
 
 from scanner.model import Match, MatchKind, ScanResult
+
+MAX_LIST_RULES = 10
 
 
 def load_signatures() -> Any:
@@ -30,12 +39,28 @@ def match_result(result: ScanResult, db: Any = None) -> ScanResult:
     matches: list[Match] = []
     services: dict[str, dict[str, Any]] = dict(result.services)
 
-    lookups = {"request": db.match_request, "cookie": db.match_cookie, "storage": db.match_storage}
+    def request(url: str, rtype: str, method: str, keys: Any, page: str | None) -> Any:
+        if page is None:  # a plain SignatureDB: no public list to tell the page to
+            return db.match_request(url, rtype, method=method, body_keys=keys)  # its shape
+        return db.match_request(url, rtype, method=method, body_keys=keys, page_url=page)
+
+    lookups = {"request": request, "cookie": db.match_cookie, "storage": db.match_storage}
+    fresh: set[str] = set()
+    listed = bool(getattr(db, "public_lists", None))  # a signatures.ListedDB with lists
     for phase in result.phases:
         for visit in phase.visits:
+            page = visit.url if listed else None
             # (kind, value the match shows, what makes it distinct on a page, lookup arguments)
             observations: list[tuple[MatchKind, str, Any, tuple[Any, ...]]] = [
-                *(("request", r.url, r.url, (r.url, r.resource_type)) for r in visit.requests),
+                *(
+                    (
+                        "request",
+                        r.url,
+                        (r.url, r.body_keys),
+                        (r.url, r.resource_type, r.method, r.body_keys, page),
+                    )
+                    for r in visit.requests
+                ),
                 *(
                     ("cookie", c.name, (c.name, c.domain), (c.name, c.domain))
                     for c in visit.cookies
@@ -63,4 +88,17 @@ def match_result(result: ScanResult, db: Any = None) -> ScanResult:
                 )
                 if found.signature_id not in services:
                     services[found.signature_id] = found.service.to_dict()
+                    fresh.add(found.signature_id)
+                if found.signature_id in fresh:  # never edit the facts of the given result
+                    _note_list_rule(services[found.signature_id], found.pattern)
     return dataclasses.replace(result, matches=tuple(matches), services=services)
+
+
+def _note_list_rule(facts: dict[str, Any], pattern: str) -> None:
+    """Keep the list rules that matched a list-known service (``public_list.matched``)."""
+    table = facts.get("public_list")
+    if not isinstance(table, dict) or not pattern.startswith("list:"):
+        return
+    matched = table.setdefault("matched", [])
+    if pattern not in matched and len(matched) < MAX_LIST_RULES:
+        matched.append(pattern)

@@ -27,6 +27,7 @@ from scanner.cli.common import (
     EXIT_CODES_HELP,
     db_option,
     echo_text,
+    embed_screenshots_option,
     fail_on_option,
     fail_on_reasons,
     load_result,
@@ -45,6 +46,7 @@ from scanner.cli.save import (
     journal_path,
     save_fallback,
     save_result,
+    screenshots_note,
 )
 from scanner.config import ScanConfig
 from scanner.errors import (
@@ -98,11 +100,13 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 @progress_option
 @profile_option
 @output_options
+@embed_screenshots_option
 @store_errors
 def scan(
     url: str | None,
     fmt: str,
     output: str | None,
+    embed_screenshots: bool,
     fail_on: tuple[str, ...],
     db: str | None,
     no_history: bool,
@@ -115,7 +119,9 @@ def scan(
     Without URL, scans the bundled demo shop, served locally (no network needed).
     Progress goes to stderr; the result (JSON by default) to stdout or -o FILE. On a
     terminal, with neither --format nor -o, a short summary is printed instead and the JSON
-    is saved to cookiescan-SITE-TIME.json in the current folder. Each page is also written
+    is saved to cookiescan-SITE-TIME.json in the current folder. JSON saved to a file
+    FILE.json keeps the banner screenshots as PNG files in FILE.screenshots/ (JSON on stdout
+    has none; --embed-screenshots keeps them inside the JSON). Each page is also written
     to FILE.partial.jsonl as soon as it is done, so an interrupted scan keeps its pages:
     `cookiescan report FILE.partial.jsonl` renders them. When the output cannot be written
     after the scan (a full disk), the JSON is saved in the data dir and the message says
@@ -135,7 +141,7 @@ def scan(
     except ConfigError as exc:
         raise click.UsageError(printable(redact_url(str(exc)))) from None
     summary = output is None and _for_a_person()
-    check_destination(fmt, output)  # a destination that cannot be written costs no scan
+    check_destination(fmt, output, embed_screenshots=embed_screenshots)  # before any scan
     if not no_history and (url is not None or "new" in fail_on):
         from scanner.fleet import history
 
@@ -144,13 +150,14 @@ def scan(
     with progress_display(progress_mode, quiet=quiet) as progress:
         result = _run(config, demo=url is None, journal=journal, echo=echo, progress=progress)
     target = str(default_result_path(result)) if summary else output
-    problem = save_result(result, fmt, target, config.include_cookie_values)
+    problem = save_result(result, fmt, target, config.include_cookie_values, embed_screenshots)
     if problem is None:
         journal.unlink(missing_ok=True)  # only now: the result is safely somewhere
     pages = sum(len(p.visits) for p in result.phases)
+    written = f"; written to {target}" + screenshots_note(fmt, target, embed_screenshots)
     echo(
         f"done: {pages} page(s), {result.error_count} page error(s)"
-        + (f"; written to {target}" if target and problem is None else "")
+        + (written if target and problem is None else "")
     )
     if not no_history and url is not None:
         _record(result, db, echo)
@@ -271,10 +278,12 @@ def _run(
     help="An earlier result of the same site: html and md open with what changed since it.",
 )
 @output_options
+@embed_screenshots_option
 def report(
     result_file: str,
     fmt: str,
     output: str | None,
+    embed_screenshots: bool,
     include_cookie_values: bool,
     since_file: str | None,
 ) -> None:
@@ -289,15 +298,19 @@ def report(
         cookiescan report result.json --format pdf -o report.pdf  # printed by Chromium
         cookiescan report result.json.partial.jsonl -o recovered.json
         cookiescan report new.json --since old.json --format html -o report.html
+        cookiescan report result.json --embed-screenshots -o one-file.json
+
+    Banner screenshots saved beside RESULT (RESULT's stem + .screenshots/) are read
+    from that folder only.
     """
-    check_destination(fmt, output)
+    check_destination(fmt, output, embed_screenshots=embed_screenshots)
     result = load_result(result_file)
     changes = None
     if since_file:
         from scanner.analyse.diff import diff_results
 
         changes = diff_results(load_result(since_file), result)
-    write_output(result, fmt, output, include_cookie_values, changes)
+    write_output(result, fmt, output, include_cookie_values, changes, embed_screenshots)
 
 
 def _attach_rooms() -> None:

@@ -5,6 +5,8 @@ CLI by ``scanner.cli``.
 With ``--queue redis://…`` (or ``$COOKIESCAN_QUEUE``) the sites go to Celery workers
 (``cookiescan worker``, ``scanner.fleet.queue``) instead of local processes; the command waits
 and writes the same files, or with ``--no-wait`` prints the batch id for ``batch status ID``.
+With ``--evidence DIR`` each site keeps a sealed evidence pack in ``DIR/NAME``
+(``scanner.fleet.packs``); queued, the workers write and sign them.
 
 Exit codes of ``batch``: 0 every site scanned; 1 ``--fail-on`` matched a finding; 2 bad input
 (the sites file, an option, an unknown batch id); 3 one or more sites failed (the summary says
@@ -133,9 +135,16 @@ def batch(
     progress to stderr. On a terminal, without --format or -o, a short summary for people
     is printed instead: sites ok and failed, the worst findings of each site.
 
+    With --evidence DIR, each site keeps a sealed evidence pack in DIR/NAME (NAME as its
+    result file; `cookiescan verify DIR` checks them all). A site scanned again never
+    overwrites a sealed pack: it gets DIR/NAME~2; a pack left unsealed by a killed run is
+    cleared and written again.
+
     With --queue, `cookiescan worker`s scan the sites and record them in the history
     database (--db, or $COOKIESCAN_DB: the workers' database); `batch status ID` tells
-    how a queued batch is doing.
+    how a queued batch is doing. Queued with --evidence DIR, the workers write the packs:
+    DIR must be shared storage they reach at the same path, and each worker signs with its
+    own `worker --evidence-key` (no key travels through the queue).
 
     Example:
 
@@ -145,6 +154,7 @@ def batch(
         cookiescan batch sites.txt --queue redis://127.0.0.1:6379/0 \\
             --db postgresql+psycopg://scanner@db/history
         cookiescan batch status b-5f2c9a1e7d30 --db postgresql+psycopg://scanner@db/history
+        cookiescan batch sites.txt --evidence packs/ --evidence-key evidence.key
     """
     from scanner.fleet.batch import run_batch
     from scanner.fleet.sites import load_sites
@@ -163,6 +173,7 @@ def batch(
     except ConfigError as exc:
         raise click.UsageError(printable(redact_url(str(exc)))) from None
     out = Path(out_dir) if out_dir else Path(sites).with_name(Path(sites).stem + "-results")
+    _check_evidence(job_list, queued=bool(queue))
     from scanner.fleet import history
 
     if not no_history:
@@ -205,6 +216,8 @@ def batch(
         from scanner.cli.summary import batch_summary
 
         echo_text(batch_summary(summary, _results(summary)), nl=False)
+        for line in _evidence_lines(summary):
+            echo_text(line)
         if output:
             echo_json(summary, output)
     else:
@@ -226,6 +239,43 @@ def _say_done(summary: dict[str, Any], reasons: list[str], out: Path, say: Calla
         say(f"  failed: {failure['url']}: {failure['reason']}")
     for reason in reasons:
         say(f"  fail-on: {reason}")
+    for line in _evidence_lines(summary):
+        say(line)
+
+
+def _evidence_lines(summary: dict[str, Any]) -> list[str]:
+    """Where the evidence packs are, and which sites that ran have none sealed."""
+    outcomes = summary["outcomes"]
+    folders = sorted({str(Path(o["evidence"]).parent) for o in outcomes if o.get("evidence")})
+    if not folders:
+        return []
+    sealed = sum(1 for o in outcomes if o.get("evidence"))
+    lines = [f"evidence packs: {sealed} sealed in {', '.join(folders)} (cookiescan verify DIR)"]
+    lines += [f"  no sealed pack: {o['name']}" for o in outcomes if not o.get("evidence")]
+    return lines
+
+
+def _check_evidence(job_list: list, *, queued: bool) -> None:
+    """Evidence options that cannot work are exit 2 before any scan: a signing key that is not
+    one (or one given to a queued batch: the workers sign), a folder that cannot be made."""
+    from scanner.evidence.keys import load_private
+
+    for key in {job.config.get("evidence_key") for job in job_list} - {None, ""}:
+        if queued:
+            raise click.UsageError(
+                "--evidence-key: the workers sign a queued batch's packs; give the key to "
+                "cookiescan worker --evidence-key (no key travels through the queue)"
+            )
+        try:
+            load_private(key)
+        except ConfigError as exc:
+            raise click.UsageError(f"--evidence-key {printable(str(exc))}") from None
+    for root in {job.config.get("evidence_dir") for job in job_list} - {None, ""}:
+        try:
+            if not queued:  # a queued batch's folder is the workers' shared storage
+                Path(root).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.UsageError(f"--evidence {root}: cannot create: {exc.strerror}") from None
 
 
 def _results(summary: dict[str, Any]) -> dict[str, Any]:
@@ -260,13 +310,12 @@ def _queued(
     say: Callable[[str], None],
 ) -> dict[str, Any] | None:
     """Enqueue the sites not done yet in ``out``; wait for them (the summary) unless no_wait."""
-    from scanner.fleet.batch import Outcome, paths
+    from scanner.fleet.batch import paths, skipped_outcome
+    from scanner.fleet.packs import with_site_pack
     from scanner.fleet.queue import enqueue_batch, make_app, wait_batch
 
     skipped = {
-        job.name: Outcome(
-            job.name, job.config["url"], "skipped", "done in an earlier run", str(result)
-        ).to_dict()
+        job.name: skipped_outcome(with_site_pack(job, absolute=True), result)
         for job in job_list
         if (result := paths(out, job.name)["result"]).exists()
     }

@@ -187,6 +187,15 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+embed_screenshots_option = click.option(
+    "--embed-screenshots",
+    is_flag=True,
+    help="Keep the banner screenshots inside the JSON as data: URIs (one self-contained "
+    "file). Without it, JSON written to a file FILE.json puts them in FILE.screenshots/ and "
+    "names them by path; JSON on stdout leaves them out.",
+)
+
+
 def _formats() -> list[str]:
     from reports import FORMATS, PRINTED_FORMATS
 
@@ -199,15 +208,22 @@ def write_output(
     output: str | None,
     include_cookie_values: bool = False,
     changes: dict[str, Any] | None = None,
+    embed_screenshots: bool = False,
 ) -> None:
     """Render ``result`` as ``fmt`` to ``output`` (stdout when None).
 
     ``changes`` (``scanner.analyse.diff.diff_results`` output) adds the "changes since the previous
-    scan" section to html and md.
+    scan" section to html and md. JSON keeps the banner screenshots inside only with
+    ``embed_screenshots``; otherwise a file gets them as PNG files beside it
+    (``reports.shots``) and stdout gets none.
     """
     import reports
 
     options: dict[str, Any] = {"include_cookie_values": include_cookie_values}
+    if embed_screenshots:
+        options["screenshots"] = "embed"
+    elif output is None:
+        options["screenshots"] = "omit"
     if changes is not None:
         options["changes"] = changes
     if fmt in reports.PRINTED_FORMATS:  # pdf: Chromium prints the HTML report
@@ -237,7 +253,7 @@ def load_result(path: str) -> ScanResult:
     try:
         if path.endswith(".jsonl"):
             return load_journal(path)
-        return reports.load_result(path)
+        return reports.load_result(path, warn=say)
     except reports.ReportError as exc:
         raise InputError(str(exc)) from None
     except RecursionError:

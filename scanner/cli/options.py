@@ -175,6 +175,9 @@ SCAN_OPTIONS: tuple[Spec, ...] = (
     Spec("evidence_key", ("--evidence-key",),
          "Sign the evidence manifest with this Ed25519 key (cookiescan keygen).",
          {"metavar": "FILE"}, show_default=False),
+    Spec("evidence_pages", ("--evidence-pages",),
+         "Screenshot at most N pages per phase for the evidence pack; those with a finding "
+         "are kept (0: none).", dict(_int(0), metavar="N")),
 )  # fmt: skip
 
 

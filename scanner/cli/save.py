@@ -28,17 +28,18 @@ __all__ = [
     "result_name",
     "save_fallback",
     "save_result",
+    "screenshots_note",
 ]
 
 
-def check_destination(fmt: str, output: str | None) -> None:
+def check_destination(fmt: str, output: str | None, *, embed_screenshots: bool = False) -> None:
     """``InputError`` (one line, exit 2) when ``fmt`` cannot go to ``output`` (stdout when
     None): xlsx to stdout, a directory as a one-file output, a folder that does not exist or
     cannot be written. Runs before the browser starts."""
     import reports
 
     try:
-        reports.check_target(fmt, output)
+        reports.check_target(fmt, output, shots=not embed_screenshots)
     except reports.ReportError as exc:
         raise InputError(str(exc)) from None
 
@@ -78,12 +79,18 @@ def default_result_path(result: ScanResult) -> Path:
 
 
 def save_result(
-    result: ScanResult, fmt: str, output: str | None, include_cookie_values: bool
+    result: ScanResult,
+    fmt: str,
+    output: str | None,
+    include_cookie_values: bool,
+    embed_screenshots: bool = False,
 ) -> str | None:
     """Write ``result`` as ``fmt`` to ``output`` (stdout when None); the one-line reason when
-    that failed (a full disk, stdout closed…), None when it is written."""
+    that failed (a full disk, stdout closed…), None when it is written. JSON to a file puts
+    the banner screenshots in its sibling folder unless ``embed_screenshots``
+    (``screenshots_note``)."""
     try:
-        write_output(result, fmt, output, include_cookie_values)
+        write_output(result, fmt, output, include_cookie_values, None, embed_screenshots)
         if output is None:
             sys.stdout.flush()  # a full stdout fails here, not at exit where nothing can help
     except InputError as exc:
@@ -93,6 +100,17 @@ def save_result(
             _stdout_to_devnull()
         return f"cannot write {output or 'the output'}: {exc.strerror or exc}"
     return None
+
+
+def screenshots_note(fmt: str, output: str | None, embed_screenshots: bool) -> str:
+    """`` (banner screenshots in r.screenshots/)`` when JSON written to ``output`` put them
+    there, else ``""``: for the line that says where the result was written."""
+    import reports
+
+    if fmt != "json" or output is None or embed_screenshots:
+        return ""
+    folder = reports.shots_folder(output)
+    return f" (banner screenshots in {folder}/)" if folder.is_dir() else ""
 
 
 def save_fallback(result: ScanResult, include_cookie_values: bool = False) -> Path | None:

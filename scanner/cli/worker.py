@@ -3,7 +3,7 @@
 ``scanner.cli``.
 
 Exit codes: 0 stopped (SIGTERM or Ctrl-C: a warm shutdown, the scans in flight finish);
-2 bad input (no queue, a history database that cannot be used).
+2 bad input (no queue, a history database that cannot be used, a signing key that is not one).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 
 import click
 
-from scanner.cli.common import store_errors
+from scanner.cli.common import InputError, store_errors
 
 queue_option = click.option(
     "--queue",
@@ -44,6 +44,14 @@ queue_option = click.option(
     type=click.Path(file_okay=False),
     help="Folder for journals and results not yet recorded (default: queue-spool in the data dir).",
 )
+@click.option(
+    "--evidence-key",
+    envvar="COOKIESCAN_EVIDENCE_KEY",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Sign the evidence packs of batch --evidence with this Ed25519 key (cookiescan "
+    "keygen); it stays on this machine (default: $COOKIESCAN_EVIDENCE_KEY; none: unsigned).",
+)
 @click.option("--name", help="The worker's node name (default: cookiescan@HOST-PID).")
 @click.option("--loglevel", default="INFO", show_default=True, help="Celery's log level.")
 @store_errors
@@ -52,6 +60,7 @@ def worker(
     db: str | None,
     concurrency: int,
     spool: str | None,
+    evidence_key: str | None,
     name: str | None,
     loglevel: str,
 ) -> None:
@@ -61,20 +70,32 @@ def worker(
     result in the history database, and acknowledges the task only then: a task whose worker
     dies goes to another worker. Start as many workers, on as many machines, as you like.
 
+    With `batch --evidence DIR`, the workers write each site's evidence pack in DIR/NAME:
+    DIR must be storage every worker reaches at the same path. Each worker signs with its
+    own --evidence-key; no key travels through the queue.
+
     Example:
 
     \b
         cookiescan worker --queue redis://127.0.0.1:6379/0 \\
-            --db postgresql+psycopg://scanner@db/history --concurrency 2
+            --db postgresql+psycopg://scanner@db/history --concurrency 2 \\
+            --evidence-key /etc/cookiescan/evidence.key
     """
+    from scanner.errors import ConfigError
+    from scanner.evidence.keys import load_private
     from scanner.fleet import history
     from scanner.fleet.queue import make_app
 
     if not queue:
         raise click.UsageError("give the broker with --queue URL or COOKIESCAN_QUEUE")
     history.check(db)  # a database that cannot be used stops the worker before it starts
+    if evidence_key:
+        try:
+            load_private(evidence_key)  # a key that is not one stops it too, not each pack
+        except ConfigError as exc:
+            raise InputError(f"--evidence-key {exc}") from None
     history.dispose()  # the worker processes are forked: each opens its own connections
-    app = make_app(queue, db, spool=spool)
+    app = make_app(queue, db, spool=spool, evidence_key=evidence_key)
     node = name or f"cookiescan@{os.uname().nodename}-{os.getpid()}"
     app.worker_main(
         [

@@ -9,7 +9,8 @@ Who started each request comes from a DevTools session per page (``initiators.py
 in ``PageRecorder.finish``. The context's cookie and storage values that look like
 identifiers are gathered here (``identifiers.Identifiers``), so each page's requests can be
 searched for them; the values stay here. A second init script (``fingerprint.js``) reports
-fingerprinting-prone calls on a channel of its own (``fingerprint.ApiChannel``).
+fingerprinting-prone calls on a channel of its own (``fingerprint.ApiChannel``). The first
+init script also reports which script read which cookie names (``Visit.cookie_reads``).
 
 The ``js`` channel runs inside the page, so the page could try to speak on it (forged
 evidence). Each context's bindings have secret names and a token (``page_scripts.Channel``);
@@ -59,6 +60,7 @@ class ContextObserver:
         await context.expose_binding(channel.cookie, self._on_binding)
         await context.expose_binding(channel.worker, self._on_worker_binding)
         await context.expose_binding(channel.storage, self._on_storage_binding)
+        await context.expose_binding(channel.read, self._on_read_binding)
         await context.add_init_script(cookie_hook(channel))
         await self.attach_fingerprint(context)
         context.on("request", self._on_request)
@@ -143,6 +145,16 @@ class ContextObserver:
         url = document_url(source.get("frame"))
         if url:
             recorder.on_storage_write(origin_of(url), kind, key, stack)
+
+    def _on_read_binding(self, source: dict[str, Any], *args: Any) -> None:
+        """A script read cookie names through ``document.cookie`` (new names only)."""
+        recorder = self._caller(source, args)
+        if recorder is None:
+            return
+        _, script, names, claimed = args
+        url = document_url(source.get("frame"), claimed)
+        if url:
+            recorder.on_cookie_read(url, script, names)
 
     def _on_api_binding(self, source: dict[str, Any], *args: Any) -> None:
         """A fingerprinting report: token, api, script URL (empty: inline), JSON summary."""

@@ -34,6 +34,7 @@ from scanner.collect.watchdog import (
 )
 from scanner.config import ScanConfig
 from scanner.evidence.pack import EvidencePack, screenshot
+from scanner.evidence.pages import PageShots
 from scanner.model import ConsentAction, Phase, PhaseResult, Visit
 
 Progress = Callable[[str], None]
@@ -83,6 +84,10 @@ class PhaseRunner:
         self.phase, self.journal, self.progress = phase, journal, progress
         self.operate_consent = consent
         self.evidence = EvidencePack(Path(config.evidence_dir)) if config.evidence_dir else None
+        #: A screenshot of each page after its dwell, for the evidence pack only (bounded).
+        self.shots: PageShots | None = None
+        if self.evidence is not None and config.evidence_pages:
+            self.shots = PageShots(self.evidence, phase, config.evidence_pages)
         self.frontier = Frontier(
             first_party,
             max_pages=config.max_pages,
@@ -121,7 +126,8 @@ class PhaseRunner:
         self.guard = PageGuard()
         observer = ContextObserver()
         await observer.attach(context)
-        scope = PhaseScope(context, observer, self.config, self.first_party, self.phase)
+        shoot = self.shots.shoot if self.shots is not None else None
+        scope = PhaseScope(context, observer, self.config, self.first_party, self.phase, shoot)
         queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
         try:
             follow = pages is None
@@ -152,6 +158,8 @@ class PhaseRunner:
         finally:
             await close_context(context)
             await self.guard.settle()
+        if self.shots is not None:
+            self.shots.stage()
         # The visits are in the journal: ``visits`` reads them back, in crawl order.
         return PhaseResult(phase=self.phase, visits=(), consent=self.consent)
 

@@ -3,8 +3,10 @@
 The ``ContextObserver`` (``observe.py``) hands each browser event to the recorder of the page
 it belongs to; ``finish`` merges the cookies seen three ways (wire, jar, script) and the
 request initiators into the page's ``Visit``, marks the stored values that look like
-identifiers and the requests that carry one (``identifiers.py``), and sums the
-fingerprinting-prone calls each script made (``fingerprint.py``).
+identifiers and the requests that carry one (``identifiers.py``), sums the
+fingerprinting-prone calls each script made (``fingerprint.py``), and keeps which script read
+which cookie names (``on_cookie_read``) and the top-level keys of JSON request bodies
+(``body_keys``, for signature rules that need a body shape).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from scanner.collect.fingerprint import merge_facts
 from scanner.collect.identifiers import Identifiers, looks_like_identifier
 from scanner.collect.initiators import InitiatorTrace, apply_initiators
 from scanner.collect.parties import FirstParty
+from scanner.collect.reads import CookieReads, body_keys
 from scanner.model import ApiUse, Cookie, PageError, Phase, Request, StorageItem, Visit
 
 _STACK_URL = re.compile(r"(https?://[^\s)]+?)(?::\d+){1,2}\)?\s*$", re.M)
@@ -96,6 +99,7 @@ class PageRecorder:
         self.storage_values: dict[tuple[str, str, str], str] = {}  # (origin, kind, key)
         #: (frame document, api, script) -> [first time, calls, facts], latest snapshot.
         self.api_reports: dict[tuple[str, str, str], list[Any]] = {}
+        self.reads = CookieReads()  # which script read which cookie names
 
     def now_ms(self) -> float:
         return round((asyncio.get_running_loop().time() - self.t0) * 1000, 1)
@@ -241,6 +245,10 @@ class PageRecorder:
                 StorageItem(kind, origin, str(key), party, int(length), time_ms, set_by)
             )
 
+    def on_cookie_read(self, document: str, script: str, names: str) -> None:
+        """A script in the frame at ``document`` read cookie ``names`` (new ones only)."""
+        self.reads.add(document, script, names, self.now_ms())
+
     def on_api_use(
         self, document: str, api: str, script: str, calls: dict[str, int], facts: dict[str, Any]
     ) -> None:
@@ -286,6 +294,9 @@ class PageRecorder:
             Request(
                 **self.requests[k],
                 carries=self.identifiers.carried(self.requests[k]["url"], self.bodies.get(k)),
+                body_keys=body_keys(self.bodies.get(k))
+                if self.requests[k]["resource_type"] != "websocket"
+                else None,
             )
             for k in self.order
         )
@@ -346,4 +357,5 @@ class PageRecorder:
             errors=tuple(self.errors),
             links_found=self.links_found,
             api_uses=self._api_uses(),
+            cookie_reads=self.reads.finish(self.first_party.party),
         )

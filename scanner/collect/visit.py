@@ -74,6 +74,8 @@ _ERROR_KINDS = (
 )
 
 OnLoaded = Callable[[Any, PageRecorder], Awaitable[None]]
+#: Runs on the page after its dwell and reads, with the URL visited (the evidence screenshot).
+AfterDwell = Callable[[Any, str], Awaitable[None]]
 
 
 def classify_error(message: str) -> str:
@@ -96,6 +98,7 @@ class PhaseScope:
     config: ScanConfig
     first_party: FirstParty
     phase: Phase
+    after_dwell: AfterDwell | None = None  # None unless an evidence pack is kept: no cost
 
 
 async def visit_page(
@@ -104,8 +107,9 @@ async def visit_page(
     """Visit ``url`` in the phase's context; return the ``Visit`` and the links on the page.
 
     ``on_loaded`` runs after ``load`` and before the dwell (the consent room clicks there); a
-    page with one keeps the real clock. A page that freezes under the virtual clock is
-    visited again in real time (its visit says ``clock="real"``).
+    page with one keeps the real clock. ``scope.after_dwell`` (the evidence pack's screenshot)
+    runs once the page is read. A page that freezes under the virtual clock is visited again
+    in real time (its visit says ``clock="real"``).
     """
     clock: Clock = "real" if on_loaded is not None else scope.config.clock
     if clock == "virtual":
@@ -185,6 +189,8 @@ async def _visit(
             raise RuntimeError(
                 f"Timeout: the page did not answer within {config.page_timeout:g} s"
             ) from None
+        if scope.after_dwell is not None and _is_web(page.url):
+            await scope.after_dwell(page, url)
     except PageFrozen:
         frozen = True
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, the crawl goes on

@@ -28,6 +28,8 @@ The per-page deadline (``page_deadline``), in seconds::
       + consent_timeout + dwell + CLICK_MARGIN                      the page whose banner is
                                                                     operated (the search, the
                                                                     clicks, the settle)
+      + SCREENSHOT_TIMEOUT                                          with --evidence: the page's
+                                                                    own screenshot
 
 With the defaults (30, 5, 3.5, consent 6) and the real clock: 53.5 s a page, 78 s on the
 start page of a consent phase. Under the virtual clock a page that freezes is visited again in
@@ -51,6 +53,7 @@ from typing import Any
 
 from scanner.collect.visit import OnLoaded, PhaseScope, now_iso, visit_page
 from scanner.config import ScanConfig
+from scanner.evidence.pack import SCREENSHOT_TIMEOUT
 from scanner.model import ConsentAction, PageError, Phase, Visit
 
 #: Seconds on top of the waits a page is allowed: the page's own reads, cookies, closing.
@@ -91,6 +94,8 @@ def page_deadline(config: ScanConfig, *, consent: bool = False) -> float:
     seconds = page + PAGE_MARGIN
     if consent:
         seconds += config.consent_timeout + config.dwell + CLICK_MARGIN
+    if getattr(config, "evidence_dir", None) and getattr(config, "evidence_pages", 0):
+        seconds += SCREENSHOT_TIMEOUT  # the page's screenshot for the evidence pack
     return seconds
 
 

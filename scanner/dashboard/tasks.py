@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-import json
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,11 +30,10 @@ from scanner.dashboard import schedules
 from scanner.dashboard.settings import Settings
 from scanner.errors import ConfigError
 from scanner.fleet import history
-from scanner.fleet.batch import paths, run_batch
+from scanner.fleet.batch import paths, read_result, run_batch
 from scanner.fleet.history import data_dir, db_url, site_key
 from scanner.fleet.schedule import run_scheduled_scan
 from scanner.fleet.sites import Job, slug
-from scanner.model import ScanResult
 
 LOG_LINES = 40
 log = logging.getLogger("cookiescan.dashboard")
@@ -176,8 +174,7 @@ class Tasks:
         if not outcome.get("result_file"):
             task.state, task.message = "failed", outcome.get("reason") or outcome["status"]
             return
-        text = Path(outcome["result_file"]).read_text(encoding="utf-8")
-        result = ScanResult.from_dict(json.loads(text))
+        result = read_result(Path(outcome["result_file"]))
         task.scan_id = history.record(result, self.settings.db, source="dashboard")
         task.recorded_in = _where(self.settings.db)
         task.state = "done"

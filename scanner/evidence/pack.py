@@ -5,6 +5,10 @@
     DIR/har/<phase>.har                      the phase's traffic (Playwright's HAR recorder)
     DIR/screenshots/<phase>-start.png        the start page as loaded (the banner visible)
     DIR/screenshots/<phase>-after-click.png  the start page after the banner was operated
+    DIR/screenshots/pages/<phase>/<n>.png    a page with a finding, after its dwell (pages.py;
+                                             ``n`` counts the phase's shots, never the URL)
+    DIR/screenshots/pages.json               the URL each one shows, for which findings, and
+                                             the pages with a finding left unshot (the limit)
     DIR/result.json                          the scan's result
     DIR/manifest.json                        hashes, versions, configuration, signature
 """

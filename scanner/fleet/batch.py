@@ -8,6 +8,7 @@ same job on another machine later::
         -> OUT/www.example.com.error.json    why it failed (retried on the next run)
         -> OUT/www.example.com.json.partial.jsonl   pages so far, while it runs
         -> OUT/www.example.com.log           its progress lines
+        -> EVIDENCE/www.example.com/         its sealed evidence pack (``scanner.fleet.packs``)
 
 ``run_job`` runs one job in this process; ``run_batch`` runs each job in a child process
 (``python -m scanner.fleet.batch``, the job on stdin), ``jobs`` at once, and skips sites whose
@@ -42,8 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import reports
 from scanner.collect.events import Event
 from scanner.errors import redact_url
+from scanner.fleet import packs
 from scanner.fleet.sites import Job, config_from_dict
 from scanner.model import ScanResult
 
@@ -63,7 +66,7 @@ class BatchStopped(Exception):
 @dataclass
 class Outcome:
     """What became of a job: ``ok``, ``page-errors`` (saved, some pages failed), ``failed``,
-    or ``skipped`` (already done by an earlier run)."""
+    or ``skipped`` (already done by an earlier run); ``evidence``: its sealed pack's folder."""
 
     name: str
     url: str
@@ -74,6 +77,7 @@ class Outcome:
     page_errors: int = 0
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    evidence: str | None = None
 
     def __post_init__(self) -> None:
         # The summary and the error files keep no URL credentials (user:pass@, a proxy's).
@@ -97,7 +101,8 @@ def paths(out_dir: str | Path, name: str) -> dict[str, Path]:
 def run_job(job: dict[str, Any], out_dir: str | Path, progress: Progress | None = None) -> dict:
     """Scan one site in this process; write its result or its error file; return an outcome.
 
-    The job and the outcome are plain JSON, so any worker can run this.
+    The job and the outcome are plain JSON, so any worker can run this. A job that keeps
+    evidence writes its pack in ``packs.attempt_folder`` of its ``evidence_dir``.
     """
     from scanner import scan
 
@@ -107,6 +112,9 @@ def run_job(job: dict[str, Any], out_dir: str | Path, progress: Progress | None 
     files["error"].unlink(missing_ok=True)
     try:
         config = config_from_dict(job["config"])
+        if config.evidence_dir:  # never a sealed pack; a killed attempt's half pack is cleared
+            folder = str(packs.attempt_folder(config.evidence_dir))
+            config = dataclasses.replace(config, evidence_dir=folder)
         result = scan(config, journal=files["journal"], progress=progress)
     except Exception as exc:  # noqa: BLE001 - one broken site never stops the batch
         outcome = Outcome(name, url, "failed", f"{type(exc).__name__}: {exc}".strip())
@@ -118,7 +126,7 @@ def run_job(job: dict[str, Any], out_dir: str | Path, progress: Progress | None 
     if outcome.status == "failed":
         _write_json(files["error"], outcome.to_dict())
     else:
-        _write_json(files["result"], result.to_dict())
+        save_result(files["result"], result)
         outcome.result_file = str(files["result"])
     files["journal"].unlink(missing_ok=True)
     return outcome.to_dict()
@@ -130,6 +138,8 @@ def describe(name: str, result: ScanResult) -> Outcome:
     start = next((v for v in visits if v.depth == 0), None)
     outcome = Outcome(name, result.start_url, "ok", pages=len(visits))
     outcome.page_errors = sum(1 for v in visits if v.errors)
+    folder = (result.config or {}).get("evidence_dir")
+    outcome.evidence = folder if folder and packs.sealed(folder) else None
     if start is None:
         outcome.status, outcome.reason = "failed", "the start page was not visited"
     elif fatal := [e for e in start.errors if e.kind not in BENIGN_START_ERRORS]:
@@ -138,6 +148,17 @@ def describe(name: str, result: ScanResult) -> Outcome:
     elif outcome.page_errors:
         outcome.status = "page-errors"
     return outcome
+
+
+def save_result(path: Path, result: ScanResult) -> None:
+    """A site's result as JSON, atomically, its banner screenshots as PNG files beside it
+    (``reports.write``: ``NAME.screenshots/``); ``read_result`` puts them back."""
+    reports.write(result, "json", path, include_cookie_values=True)
+
+
+def read_result(path: Path) -> ScanResult:
+    """The result ``save_result`` wrote, its screenshots read back from their folder."""
+    return reports.load_result(path)
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -178,16 +199,10 @@ def run_batch(
     started = time.monotonic()
     outcomes: dict[str, dict[str, Any]] = {}
     pending: list[Job] = []
-    for job in jobs:
+    for job in map(packs.with_site_pack, jobs):
         files = paths(out, job.name)
         if files["result"].exists():
-            outcomes[job.name] = Outcome(
-                job.name,
-                job.config["url"],
-                "skipped",
-                "done in an earlier run",
-                result_file=str(files["result"]),
-            ).to_dict()
+            outcomes[job.name] = skipped_outcome(job, files["result"])
         else:
             pending.append(job)
     if outcomes:
@@ -229,6 +244,14 @@ def run_batch(
             _kill(proc)
         raise
     return summarise(jobs, outcomes, out, time.monotonic() - started)
+
+
+def skipped_outcome(job: Job, result_file: Path) -> dict[str, Any]:
+    """The outcome of a site done by an earlier run (with its last sealed pack, if any)."""
+    folder = job.config.get("evidence_dir")
+    pack = packs.latest(folder) if folder else None
+    return Outcome(job.name, job.config["url"], "skipped", "done in an earlier run",
+                   str(result_file), evidence=str(pack) if pack else None).to_dict()  # fmt: skip
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -279,7 +302,7 @@ def _collect(job: Job, out: Path, reason: str, seconds: float) -> dict[str, Any]
     if files["error"].exists():
         outcome = json.loads(files["error"].read_text(encoding="utf-8"))
     elif files["result"].exists():
-        result = ScanResult.from_dict(json.loads(files["result"].read_text(encoding="utf-8")))
+        result = read_result(files["result"])
         outcome = describe(job.name, result).to_dict()
         outcome["result_file"] = str(files["result"])
     else:  # the process died without a word: crash, OOM killer, timeout

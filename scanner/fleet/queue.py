@@ -13,6 +13,12 @@ and the site's state in ``batchstate``. Nothing is lost and nothing is recorded 
   its record is not recorded again; a result whose record failed (database away) stays in the
   worker's spool folder and the task retries the record, not the scan.
 
+Evidence packs (``batch --queue … --evidence DIR``): each task carries its site's pack folder,
+``DIR/NAME`` made absolute (``packs.with_site_pack``), so DIR must be storage every worker
+reaches at that same path. The signing key never travels through the broker: a job that names
+one is refused, and each worker signs with its own (``make_app(evidence_key=…)``,
+``cookiescan worker --evidence-key``).
+
 Example::
 
     app = make_app("redis://127.0.0.1:6379/0", "postgresql+psycopg://scanner@db/history")
@@ -21,8 +27,8 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -32,8 +38,10 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_process_init
 
+import reports
+from scanner.collect.events import Event
 from scanner.errors import ConfigError
-from scanner.fleet import batchstate, history
+from scanner.fleet import batchstate, history, packs
 from scanner.fleet.batch import (
     BatchStopped,
     _line,
@@ -41,11 +49,12 @@ from scanner.fleet.batch import (
     default_site_timeout,
     describe,
     paths,
+    read_result,
     run_job,
+    save_result,
     summarise,
 )
 from scanner.fleet.sites import Job
-from scanner.model import ScanResult
 
 TASK = "cookiescan.scan_site"
 #: Seconds before the broker gives an unacknowledged task to another worker. It must be longer
@@ -59,8 +68,15 @@ RETRY_DELAY = float(os.environ.get("COOKIESCAN_RETRY_DELAY", 10))
 RECORD_TRIES = 60
 
 
-def make_app(queue: str, db: str | None = None, *, spool: str | Path | None = None) -> Celery:
-    """The Celery app on broker ``queue`` (``redis://HOST:PORT/N``) recording into ``db``."""
+def make_app(
+    queue: str,
+    db: str | None = None,
+    *,
+    spool: str | Path | None = None,
+    evidence_key: str | None = None,
+) -> Celery:
+    """The Celery app on broker ``queue`` (``redis://HOST:PORT/N``) recording into ``db``;
+    a worker's evidence packs are signed with its ``evidence_key`` file (unsigned without)."""
     app = Celery("cookiescan", broker=queue, set_as_current=False)
     interval = max(1, min(10, int(VISIBILITY_TIMEOUT / 10)))
     app.conf.update(
@@ -79,6 +95,7 @@ def make_app(queue: str, db: str | None = None, *, spool: str | Path | None = No
         worker_hijack_root_logger=False,
         cookiescan_db=db,
         cookiescan_spool=str(spool or history.data_dir() / "queue-spool"),
+        cookiescan_evidence_key=str(Path(evidence_key).absolute()) if evidence_key else None,
     )
     app.task(bind=True, name=TASK, acks_late=True, max_retries=None)(scan_site)
     return app
@@ -109,8 +126,11 @@ def enqueue_batch(
     out_dir: str | None = None,
     site_timeout: float | None = None,
 ) -> str:
-    """Record a batch of ``jobs`` in ``db`` and send one task per site; return its id."""
+    """Record a batch of ``jobs`` in ``db`` and send one task per site; return its id.
+
+    A job that keeps evidence gets its own pack folder, an absolute path the workers write."""
     batch_id = new_batch_id()
+    jobs = [packs.with_site_pack(job, absolute=True) for job in jobs]
     for job in jobs:
         _check_limits(job, site_timeout)
     check_broker(app)
@@ -143,6 +163,11 @@ def check_broker(app: Celery) -> None:
 
 
 def _check_limits(job: Job, site_timeout: float | None) -> None:
+    if job.config.get("evidence_key"):
+        raise ConfigError(
+            f"{job.name}: the workers sign the evidence packs; give the key to cookiescan "
+            "worker --evidence-key (a signing key never travels through the queue)"
+        )
     hard = limits(job, site_timeout)[1]
     if hard >= VISIBILITY_TIMEOUT:
         raise ConfigError(
@@ -172,11 +197,14 @@ def scan_site(task: Any, batch_id: str, job: dict[str, Any]) -> dict[str, Any]:
     before = batchstate.start(db, batch_id, name)
     if before is not None and before["status"] in batchstate.FINAL:
         return before["outcome"] or {}  # delivered again after it was finished
+    signing = task.app.conf.cookiescan_evidence_key
+    if signing and job["config"].get("evidence_dir"):  # the worker's own key, never the task's
+        job = {**job, "config": {**job["config"], "evidence_key": signing}}
     spool = Path(task.app.conf.cookiescan_spool) / batch_id
     spool.mkdir(parents=True, exist_ok=True)
     files = paths(spool, name)
     if files["result"].exists():  # scanned before, but its record failed or was cut short
-        result = ScanResult.from_dict(json.loads(files["result"].read_text(encoding="utf-8")))
+        result = read_result(files["result"])
         outcome = describe(name, result).to_dict()
         outcome["result_file"] = str(files["result"])
     else:
@@ -191,7 +219,7 @@ def scan_site(task: Any, batch_id: str, job: dict[str, Any]) -> dict[str, Any]:
         batchstate.finish(db, batch_id, name, outcome, None)
         return outcome
     try:
-        result = ScanResult.from_dict(json.loads(files["result"].read_text(encoding="utf-8")))
+        result = read_result(files["result"])
         scan_id = history.record(result, db, source="queue", key=key)
         outcome["history_id"] = scan_id
         batchstate.finish(db, batch_id, name, outcome, scan_id)
@@ -201,6 +229,7 @@ def scan_site(task: Any, batch_id: str, job: dict[str, Any]) -> dict[str, Any]:
         print(f"{name}: not recorded yet ({exc}); trying again in 5 s", file=_stderr())
         raise task.retry(countdown=5, exc=exc) from None
     files["result"].unlink(missing_ok=True)  # in the history now; the client writes its own
+    shutil.rmtree(reports.shots_folder(files["result"]), ignore_errors=True)
     return outcome
 
 
@@ -227,6 +256,8 @@ def wait_batch(
     """Wait for every site of the batch; write its result (from the history) or error file in
     ``out_dir`` as it finishes, then the summary, as a local batch does; return the summary.
 
+    ``progress`` gets the events of a local batch (``batch``, ``site-start`` when a worker
+    takes a site, ``site`` when it is done) and ``site-retry``, so the CLI draws the same bar.
     ``cancel`` (a stopping scheduler) ends the wait with ``BatchStopped``; the workers still
     finish and record the sites."""
     say = progress or (lambda _m: None)
@@ -236,9 +267,18 @@ def wait_batch(
     outcomes = dict(skipped or {})
     pending = {job.name for job in jobs if job.name not in outcomes}
     total, done = len(pending), 0
+    if total:
+        say(Event(f"{total} site(s) to scan on the workers (batch {batch_id})", "batch",
+                  phase="sites", total=total, batch=batch_id))  # fmt: skip
+    seen: dict[str, tuple[str, int]] = {}
     while pending:
         for row in batchstate.sites(db, batch_id):
-            if row["name"] not in pending or row["status"] not in batchstate.FINAL:
+            if row["name"] not in pending:
+                continue
+            if row["status"] not in batchstate.FINAL:
+                if (row["status"], row["attempts"]) != seen.get(row["name"], ("queued", 0)):
+                    seen[row["name"]] = (row["status"], row["attempts"])
+                    say(_moved(row, done, total))
                 continue
             outcomes[row["name"]] = outcome = _write_files(row, out, db)
             pending.discard(row["name"])
@@ -253,11 +293,23 @@ def wait_batch(
     return summary
 
 
+def _moved(row: dict[str, Any], done: int, total: int) -> Event:
+    """A site a worker took (``site-start``) or will try again (``site-retry``)."""
+    name, url, attempt = row["name"], row["url"], row["attempts"]
+    if row["status"] == "retrying":
+        reason = (row["outcome"] or {}).get("reason", "")
+        text = f"retrying {name} ({url}) after attempt {attempt}: {reason}"
+        return Event(text, "site-retry", phase="sites", name=name, url=url, attempt=attempt,
+                     errors=[reason])  # fmt: skip
+    return Event(f"started {name} ({url}), attempt {attempt}", "site-start", phase="sites",
+                 name=name, url=url, done=done, total=total, attempt=attempt)  # fmt: skip
+
+
 def _write_files(row: dict[str, Any], out: Path, db: str | None) -> dict[str, Any]:
     outcome = dict(row["outcome"] or {})
     files = paths(out, row["name"])
     if row["scan_id"] is not None:
-        _write_json(files["result"], history.load(row["scan_id"], db).to_dict())
+        save_result(files["result"], history.load(row["scan_id"], db))
         outcome["result_file"] = str(files["result"])
         outcome["history_id"] = row["scan_id"]
         files["error"].unlink(missing_ok=True)

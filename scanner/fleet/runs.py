@@ -15,7 +15,6 @@ Stored schedules name ``scanner.fleet.schedule:run_scheduled_scan``, which is th
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import logging
 import os
 import threading
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import ScheduleError, first_line
-from scanner.fleet.batch import BatchStopped, run_batch
+from scanner.fleet.batch import BatchStopped, read_result, run_batch
 from scanner.fleet.history import StoreError, data_dir
 from scanner.fleet.sites import SAFE_NAME, Job, slug
 from scanner.fleet.webhook import SECRET_ENV, notify
@@ -91,7 +90,6 @@ def run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
 def _run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
     from scanner.analyse.diff import diff_results, finding_dict, new_findings
     from scanner.fleet import history
-    from scanner.model import ScanResult
 
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(spec.get("out_dir") or data_dir() / "schedules" / check_id(spec["id"]))
@@ -107,8 +105,7 @@ def _run_scheduled_scan(spec: dict[str, Any]) -> dict[str, Any]:
         "result_file": outcome.get("result_file"),
     }
     if outcome.get("result_file"):
-        with open(outcome["result_file"], encoding="utf-8") as handle:
-            result = ScanResult.from_dict(json.load(handle))
+        result = read_result(Path(outcome["result_file"]))
         report["started_at"] = result.started_at
         report["new_findings"] = []
         try:

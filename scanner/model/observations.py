@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 from pydantic.dataclasses import dataclass
@@ -120,6 +121,10 @@ class Request:
     """Identifiers stored by the site or its third parties (cookie and storage values that
     look like identifiers) found in this request's URL or body: plain, URL-encoded or
     base64 (docs/behaviour.md)."""
+    body_keys: tuple[str, ...] | None = None
+    """The top-level keys of the request body when it is a JSON object (the values are never
+    kept; at most 50 keys of up to 100 characters), e.g. ["n", "u", "d"] for a Plausible
+    event; null when there is no body or it is not a JSON object."""
 
     def evidence(self) -> dict[str, Any]:
         """What a finding keeps of this request as its evidence (JSON-ready)."""
@@ -239,6 +244,26 @@ class ApiUse:
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
+class CookieRead:
+    """Cookie names one script read through ``document.cookie`` in one frame (the names in
+    the string the browser gave it; the values are never kept)."""
+
+    script: str
+    """URL of the script that read them (the document's URL for an inline script)."""
+    host: str
+    """The script's host name."""
+    party: Party
+    """First party (the scanned site's) or third party: the script's."""
+    frame_origin: str
+    """The origin of the frame whose document.cookie was read (its cookies)."""
+    names: tuple[str, ...] = ()
+    """The cookie names the script got, in the order first read (at most 500 per frame)."""
+    time_ms: float | None = None
+    """When the first of these reads was made, in milliseconds since the page's navigation
+    started."""
+
+
+@dataclass(frozen=True, config=MODEL_CONFIG)
 class PageError:
     """Something that went wrong on a page; the crawl goes on."""
 
@@ -298,6 +323,24 @@ class Visit:
     routes: tuple[str, ...] = ()
     """URLs the page put in the address bar itself (history.pushState/replaceState, as the
     browser reported them), queued like links."""
+    cookie_reads: tuple[CookieRead, ...] = ()
+    """Which script read which cookie names through document.cookie, per frame origin (a
+    third-party script reading a first-party identifier cookie is worth a look)."""
+
+    def readers(self, name: str, domain: str) -> tuple[str, ...]:
+        """The scripts that read cookie ``name`` of ``domain`` on this page: in a frame whose
+        host the cookie is sent to (its domain or a subdomain), first read first.
+
+        Example: ``visit.readers("_ga", ".example.com")`` ->
+        ``("https://widgets.example.net/widget.js",)``.
+        """
+        domain = domain.lstrip(".").lower()
+        out: dict[str, float] = {}
+        for read in self.cookie_reads:
+            host = urlsplit(read.frame_origin).hostname or ""
+            if name in read.names and (host == domain or host.endswith("." + domain)):
+                out.setdefault(read.script, read.time_ms or 0.0)
+        return tuple(sorted(out, key=lambda script: out[script]))
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)
@@ -321,8 +364,12 @@ class ConsentAction:
     """ISO 8601 time of the click."""
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
     """Free-form extras. Known keys: time_ms (click time since the page's navigation start),
-    screenshot_before / screenshot_after (data:image/png;base64 URIs of the page around the
-    click), banner, tcf_before / tcf_after (IAB TCF), gpp_before / gpp_after (IAB GPP)."""
+    screenshot_before / screenshot_after (the page around the click, as a PNG: in memory, in
+    the history and in JSON written with --embed-screenshots a data:image/png;base64 URI; in
+    JSON written to a file r.json, the path of a PNG file relative to the JSON file's folder,
+    "r.screenshots/<phase>-before.png" / "-after.png", read back from that folder only; left
+    out of JSON on stdout), banner, tcf_before / tcf_after (IAB TCF), gpp_before / gpp_after
+    (IAB GPP)."""
 
 
 @dataclass(frozen=True, config=MODEL_CONFIG)

@@ -1,0 +1,10 @@
+// The site's own script: reads its cookies in a loop, as many scripts do.
+(function () {
+  var t0 = performance.now();
+  var hits = 0;
+  for (var i = 0; i < 10000; i++) {
+    if (document.cookie.indexOf("site_uid=") >= 0) hits++;
+  }
+  window.__readLoopMs = performance.now() - t0;
+  window.__readHits = hits;
+})();
