@@ -34,6 +34,7 @@ from scanner.errors import printable
 from scanner.model import FINDING_TYPES, PHASES, Finding, ScanResult
 
 from .guide import GUIDE
+from .listed import list_source
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/cookiescan/cookiescan"
@@ -104,10 +105,12 @@ def render_sarif(result: ScanResult) -> str:
             verdict = {"message": clean(finding.message), "severity": finding.severity}
             continue
         pages = list(finding.pages) or [result.start_url]
+        listed = list_source(result.services.get(str((finding.service or {}).get("id")), {}))
+        note = f" From a public list: {listed['text']}; {listed['caveat']}." if listed else ""
         entry: dict[str, Any] = {
             "ruleId": finding.type,
             "level": LEVELS.get(finding.severity, "note"),
-            "message": {"text": _message(finding)},
+            "message": {"text": _message(finding) + clean(printable(note))},
             "locations": [
                 {"physicalLocation": {"artifactLocation": {"uri": clean(page)}}}
                 for page in pages[:MAX_LOCATIONS]
@@ -122,6 +125,8 @@ def render_sarif(result: ScanResult) -> str:
                 "evidence": json.loads(clean(json.dumps(list(finding.evidence)))),
             },
         }
+        if listed:  # a service known only from a public tracker list (reports.listed)
+            entry["properties"]["publicList"] = {k: clean(v) for k, v in listed.items()}
         if finding.type in index:
             entry["ruleIndex"] = index[finding.type]
         results.append(entry)

@@ -65,6 +65,17 @@ GUIDE: dict[str, Guide] = {
         "Make the consent tool write a consent record only after the visitor's action, "
         "starting from 'no consent'.",
     ),
+    "consent_signal_after_reject": Guide(
+        "The consent signal said yes after the visitor said no",
+        "ePrivacy Directive Art. 5(3); GDPR Art. 7(1) and 7(3) (a refusal must be honoured, and "
+        "the site must be able to show the consent it relies on); IAB Europe TCF Policies "
+        "(a CMP must pass on the user's choices as made, and vendors act on the TC string "
+        "the CMP gives them).",
+        "Make the consent tool's TCF/GPP answer follow the refusal: after 'Reject all', "
+        "purpose and vendor consents all false (update the TC string and fire "
+        "'useractioncomplete'), and check that no stale consent string is served from a "
+        "cookie or a cache.",
+    ),
     "cookie_lifetime_over_13_months": Guide(
         "A cookie lives longer than 13 months",
         "CNIL guidelines of 17 September 2020 (trackers' lifetime at most 13 months, consent "

@@ -18,6 +18,7 @@ from scanner.model import Cookie, ScanResult
 
 from .changes import build_changes
 from .guide import GUIDE, visitor_text
+from .listed import LIST_CAVEAT
 from .marks import ConsentMarks
 from .transfers import transfer_summary
 from .view import (
@@ -175,6 +176,8 @@ def _findings(view: ResultView) -> list[str]:
         )
         if f.message:
             out.append(f"  {esc(f.message)}")
+        if source := view.list_source(view.finding_service_id(f)):
+            out.append(f"  *From a public list:* {esc(source['text'])}.")
         guide = GUIDE.get(f.type)
         if guide and f.severity != "info":
             out.append(f"  *Rule:* {esc(guide.rule)} *Fix:* {esc(guide.fix)}")
@@ -292,6 +295,10 @@ def _services(view: ResultView, marks: ConsentMarks) -> list[str]:
             f"| {esc(view.service_name(sid))} | {esc(category_label(view.category(sid)))} "
             f"| {esc(view.vendor(sid))} | {view.needs_consent(sid)} | {esc(', '.join(phases))} |"
         )
+    listed = [(sid, source) for sid in ids if (source := view.list_source(sid))]
+    if listed:
+        out += ["", f"Known only from a public list ({LIST_CAVEAT}):", ""]
+        out += [f"- {esc(view.service_name(sid))}: {esc(src['text'])}" for sid, src in listed]
     return out + [""]
 
 

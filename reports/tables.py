@@ -5,6 +5,11 @@ its phase, page, party, service and category, so a spreadsheet can filter on any
 cookie's ``lifetime_days`` is what Chromium stored (at most 400 days);
 ``requested_lifetime_days`` beside it is what the site asked for, when that was longer;
 ``read_by`` lists the scripts that read the cookie through ``document.cookie`` on that page.
+When a service is known only from a public tracker list, the services table gains a last
+column, ``public_list``: "known to <list> (<format>) as <organisation>, <category>; matched
+<rule>" (``reports.listed``); such a service is not one of our reviewed signatures, so its
+``vendor_country``, ``risk`` and ``legal_bases`` stay empty. Results without one keep the
+columns they always had.
 
 Example::
 
@@ -101,6 +106,8 @@ def build_tables(
         columns = list(COLUMNS[name])
         if name == "cookies" and include_cookie_values:
             columns.insert(columns.index("value_sha256"), "value")
+        if name == "services" and any(row.get("public_list") for row in rows[name]):
+            columns.append("public_list")
         frames[name] = pd.DataFrame(rows[name], columns=columns)
     return frames
 
@@ -174,6 +181,8 @@ def _service_rows(view: ResultView) -> list[dict[str, Any]]:
             "data_transfers_outside_eu": compliance.get("data_transfers_outside_eu"),
             "legal_bases": _legal_bases(compliance.get("legal_bases")),
         }
+        if source := view.list_source(sid):
+            fixed["public_list"] = source["text"]
         phases = [p for (i, p) in groups if i == sid]
         if not phases:
             rows.append(fixed | {"pages": 0, "requests": 0, "cookies": 0, "storage": 0})

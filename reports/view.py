@@ -33,6 +33,8 @@ from scanner.model import (
 )
 from scanner.rules import NEED_WORDS, need_of
 
+from .listed import list_source
+
 UNKNOWN = "unknown"
 
 CATEGORIES: dict[str, str] = {
@@ -63,6 +65,7 @@ FINDING_LABELS: dict[str, str] = {
     "no_consent_banner": "No consent banner",
     "no_reject_on_first_layer": "No reject button on the first layer",
     "consent_stored_before_choice": "Consent stored before any choice",
+    "consent_signal_after_reject": "Consent signalled after refusal",
     "cookie_lifetime_over_13_months": "Cookie lifetime over 13 months",
     "fingerprinting": "Fingerprinting",
     "unknown_third_party": "Unknown third party",
@@ -244,6 +247,10 @@ class ResultView:
     def compliance(self, service_id: str | None) -> dict[str, Any]:
         value = self.facts(service_id).get("compliance")
         return value if isinstance(value, dict) else {}
+
+    def list_source(self, service_id: str | None) -> dict[str, str] | None:
+        """``list_source`` of a service known only from a public list, else ``None``."""
+        return list_source(self.facts(service_id)) if service_id else None
 
     def vendor(self, service_id: str | None) -> str:
         vendor = self.facts(service_id).get("vendor")

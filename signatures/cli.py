@@ -57,6 +57,9 @@ def signatures_cli() -> None:
 def list_services(category: str | None) -> None:
     """List every service as JSON: id, name, category, vendor, and the pack it came from
 
+    The installed public lists are named on stderr, one line each with its entry count:
+    they name services only when a scan meets one of their hosts.
+
     Example:
 
     \b
@@ -75,6 +78,13 @@ def list_services(category: str | None) -> None:
         if category is None or s.category == category
     ]
     _dump(rows)
+    for public in getattr(db, "public_lists", ()):
+        info = public.info
+        click.echo(
+            f"public list {info.name} ({info.format}, {info.title}): {info.entries} entries, "
+            "asked after these services",
+            err=True,
+        )
 
 
 @signatures_cli.command()
@@ -104,7 +114,8 @@ def check(paths: tuple[str, ...]) -> None:
     """Validate every signature file and pack; exit 1 on any error
 
     Checks each file against the schema, then across files: an id or a host may belong to
-    one own service only. Without PATHS: the bundled services and the user data dir.
+    one own service only. Without PATHS: the bundled services, the user data dir, and the
+    installed public lists (one line each with its entry count; a corrupt one is an error).
 
     Example:
 
@@ -127,17 +138,34 @@ def check(paths: tuple[str, ...]) -> None:
         except SignatureError as exc:
             errors.append(str(exc))
     errors.extend(_cross_file_errors(services, warnings))
+    checked = [] if paths else _check_lists(errors)
     for message in errors:
         click.echo(f"error: {message}", err=True)
     for message in warnings:
         click.echo(f"warning: {message}", err=True)
     imported = sum(s.imported for s in services)
+    for info in checked:
+        click.echo(f"public list {info.name} ({info.format}, {info.title}): {info.entries} entries")
+    found = len(lists.list_files()) if not paths else 0
+    listed = f", {found} public list{'s' if found != 1 else ''}" if found else ""
     click.echo(
-        f"{files} files, {len(services) - imported} own services, {imported} imported: "
+        f"{files} files, {len(services) - imported} own services, {imported} imported{listed}: "
         f"{len(errors)} error(s), {len(warnings)} warning(s)"
     )
     if errors:
         raise click.exceptions.Exit(1)
+
+
+def _check_lists(errors: list[str]) -> list[lists.ListInfo]:
+    """Read and compile every installed public list (adblock filters included); each corrupt
+    one adds its one-line error."""
+    checked = []
+    for path in lists.list_files():
+        try:
+            checked.append(lists.PublicList(lists.read_compiled(path), path).info)
+        except SignatureError as exc:
+            errors.append(str(exc))
+    return checked
 
 
 def _cross_file_errors(services: list[Any], warnings: list[str]) -> list[str]:

@@ -11,7 +11,11 @@ Four formats (none is bundled: their licences are the user's to honour):
   ``{"categories": {Category: [{Organisation: {homepage: [domains]}}]}}``.
 - ``tracker-radar``: DuckDuckGo Tracker Radar, either a folder of per-domain JSON files
   (``{"domain", "owner": {"name", "displayName"}, "categories": [...]}``) or its compiled
-  ``tds.json`` (``{"trackers": {domain: {"owner", "categories"}}}``).
+  ``tds.json`` (``{"trackers": {domain: {"owner", "categories"}}}``). A domain file's
+  ``resources[].firstPartyCookies`` names the first-party cookies that the domain's scripts
+  write (``{name: {ttl, length, prevalence, uniqueness}}``): kept as ``cookies``, name ->
+  the domains whose scripts write it. It is the only one of the four formats that names
+  cookies (Disconnect and Ghostery patterns name domains, adblock filters name URLs).
 - ``ghostery``: Ghostery TrackerDB ``trackerdb.json``,
   ``{"patterns": {key: {"name", "category", "organization", "domains"}},
   "organizations": {key: {"name"}}, "categories": {...}}``.
@@ -21,6 +25,8 @@ the tables below. When a domain carries several, the most tracking one wins (``P
 A domain none of whose categories maps (Disconnect's ``Cryptomining``, Tracker Radar's
 ``Obscure Ownership``, Ghostery's ``misc``) is left out: calling it ``functional`` would hide
 it from the behaviour judge, which still looks at unknown third parties.
+``consent_from_category`` gives the ``consent_required`` a list service carries, from its
+mapped category (``CONSENT_BY_CATEGORY``): lists say nothing of consent themselves.
 
 Example::
 
@@ -35,6 +41,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,11 +109,24 @@ GHOSTERY_CATEGORIES = {
     "essential": "necessary",
     "hosting": "cdn",
 }
+#: A list service's need for consent, from its mapped category (docs/lists.md explains why).
+#: Categories not named here get no ``consent_required``: ``scanner.rules.need_of`` then
+#: treats them as exempt, exactly as it does our own services of those categories.
+CONSENT_BY_CATEGORY: dict[str, bool | str] = {
+    "marketing": True,  # advertising, ad-motivated tracking, action pixels, email tracking
+    "social": True,  # social networks' pixels and plugins: cross-site by design
+    "analytics": "depends",  # audience measurement may be exempt when set up for it
+}
+#: The list's own words that make an analytics tracker plainly need consent: session
+#: recording and fingerprinting are not the audience measurement an exemption covers.
+STRICT_ANALYTICS = frozenset({"Session Replay", "FingerprintingGeneral"})
 #: Most tracking first: the category a domain gets when its list gives it several.
 PRECEDENCE = (
     "marketing", "analytics", "social", "tag-manager", "embedded-media", "functional",
     "consent", "security", "cdn", "necessary",
 )  # fmt: skip
+#: A cookie name as RFC 6265 allows it (a token), at most 200 characters.
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,200}")
 _COSMETIC = re.compile(r"#[@?$%]?#|#@\$#|\$\$")
 
 
@@ -121,12 +141,28 @@ class ParsedList:
     domains: dict[str, str] = field(default_factory=dict)
     filters: list[str] = field(default_factory=list)
     category: str | None = None  # easyprivacy: the category of every match
+    cookies: dict[str, list[str]] = field(default_factory=dict)  # tracker-radar: name -> domains
     skipped: int = 0  # entries left out (bad host, no mapped category)
 
     @property
     def entries(self) -> int:
         """Filters (adblock format) or domains (the others)."""
         return len(self.filters) if self.format == "easyprivacy" else len(self.domains)
+
+
+def consent_from_category(category: str | None, words: Iterable[str] = ()) -> bool | str | None:
+    """``consent_required`` for a list service: ``CONSENT_BY_CATEGORY``, raised to ``True``
+    for analytics that the list calls session replay or fingerprinting.
+
+    >>> consent_from_category("marketing"), consent_from_category("analytics")
+    (True, 'depends')
+    >>> consent_from_category("analytics", ["Session Replay"]), consent_from_category("cdn")
+    (True, None)
+    """
+    need = CONSENT_BY_CATEGORY.get(category or "")
+    if need == "depends" and STRICT_ANALYTICS.intersection(words):
+        return True
+    return need
 
 
 def slug(text: str) -> str:
@@ -223,6 +259,7 @@ def _finish(parsed: ParsedList) -> ParsedList:
         ids[key] = org_slug if per_org[org_slug] == 1 else f"{org_slug}-{category}"
     parsed.services = {ids[k]: v for k, v in parsed.services.items() if k in ids}
     parsed.domains = {d: ids[k] for d, k in sorted(parsed.domains.items())}
+    parsed.cookies = {name: sorted(hosts) for name, hosts in sorted(parsed.cookies.items())}
     return parsed
 
 
@@ -273,6 +310,16 @@ def _radar_entry(parsed: ParsedList, domain: Any, entry: Any) -> None:
     org = owner.get("displayName") or owner.get("name") or _host(domain) or ""
     raw = [c for c in entry.get("categories") or [] if isinstance(c, str)]
     _add(parsed, domain, str(org), raw, TRACKER_RADAR_CATEGORIES)
+    host = _host(domain)
+    if host is None or host not in parsed.domains:
+        return
+    for resource in entry.get("resources") or []:
+        names = resource.get("firstPartyCookies") if isinstance(resource, dict) else None
+        for name in names if isinstance(names, dict) else ():
+            if isinstance(name, str) and _COOKIE_NAME.fullmatch(name):
+                owners = parsed.cookies.setdefault(name, [])
+                if host not in owners:
+                    owners.append(host)
 
 
 def _radar(path: Path, data: Any) -> ParsedList:

@@ -11,9 +11,18 @@ ghostery) first, then the adblock ones; by name within each. A hit becomes a ``M
 pattern names the list and the domain or filter that matched
 (``list:disconnect domain:trk.example.net``, ``list:easyprivacy filter:||trk.example.net^``)
 and whose service is built from the list: named by the organisation (adblock lists: the
-registrable domain of the request), with the mapped category and a ``public_list`` table
-(list, format, title, licence, the list's own category words). Its id is the slug of that
-name, or ``<slug>-<list name>`` when one of our services already uses the slug.
+registrable domain of the request), with the mapped category, a ``public_list`` table
+(list, format, title, licence, the list's own category words) and a ``compliance`` table
+whose ``consent_required`` comes from the category (``consent_from_category``; the list
+says nothing of consent). Its id is the slug of that name, or ``<slug>-<list name>`` when one of
+our services already uses the slug.
+
+Cookies, when nothing of ours names them: a third-party cookie whose domain is a list's
+domain (``list:disconnect cookie-domain:trk.example.net``), and a cookie that Tracker Radar
+says the scripts of a domain write (``list:tracker-radar cookie:_trk domain:trk.example.net``)
+when that domain was requested on the same page. The database learns the page from
+``match_request(..., page_url=)``: ``scanner.analyse.match`` asks a page's requests before its
+cookies. So one ``ListedDB`` serves one result at a time.
 
 Example::
 
@@ -39,7 +48,7 @@ import adblock
 import tldextract
 
 from .errors import PackWriteError, SignatureError
-from .listformats import FORMATS, ParsedList, parse_list, slug
+from .listformats import FORMATS, ParsedList, consent_from_category, parse_list, slug
 from .loader import user_data_dir
 from .matcher import SignatureDB, host_of
 from .model import Match, Service
@@ -48,7 +57,7 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 FILE_VERSION = 1
 #: Playwright resource types -> adblock-rust request types.
 _REQUEST_TYPES = {"xhr": "xmlhttprequest", "fetch": "xmlhttprequest", "document": "sub_frame"}
-_CONFIDENCE = {"domain": 0.9, "filter": 0.8}
+_CONFIDENCE = {"domain": 0.9, "filter": 0.8, "cookie-domain": 0.8, "cookie": 0.7}
 
 
 def lists_dir() -> Path:
@@ -114,6 +123,8 @@ def _compiled(parsed: ParsedList, name: str, source: Path) -> dict[str, Any]:
         data |= {"category": parsed.category, "filters": parsed.filters}
     else:
         data |= {"services": parsed.services, "domains": parsed.domains}
+    if parsed.cookies:
+        data["cookies"] = parsed.cookies
     return data
 
 
@@ -140,13 +151,16 @@ def read_compiled(path: Path) -> dict[str, Any]:
         isinstance(data, dict)
         and data.get("cookiescan_list") == FILE_VERSION
         and data.get("format") in FORMATS
-        and all(isinstance(data.get(k), str) for k in ("name", "title", "licence", "source"))
+        and all(
+            isinstance(data.get(k), str) for k in ("name", "title", "licence", "source", "added")
+        )
         and isinstance(data.get("entries"), int)
         and (
             isinstance(data.get("filters"), list)
             if data.get("format") == "easyprivacy"
             else isinstance(data.get("domains"), dict) and isinstance(data.get("services"), dict)
         )
+        and isinstance(data.get("cookies", {}), dict)
     )
     if not ok:
         raise SignatureError(f"{path}: not a public list written by cookiescan {hint}")
@@ -187,9 +201,11 @@ class PublicList:
         self._domains: dict[str, str] = data.get("domains", {})
         self._services: dict[str, dict[str, Any]] = data.get("services", {})
         self._category: str | None = data.get("category")
+        self._cookies = {name: set(owners) for name, owners in data.get("cookies", {}).items()}
         self._engine: Any = None
         if self.format == "easyprivacy":
             self._engine = _engine(data["filters"], path)
+        self.info = _info(data, path)
 
     def lookup(
         self, url: str, host: str, resource_type: str | None, page_url: str | None
@@ -214,6 +230,31 @@ class PublicList:
         org = _registrable(host)
         facts = {"org": org, "category": self._category, "known_as": [self.facts["title"]]}
         return slug(org), facts, f"list:{self.name} filter:{result.filter}"
+
+    def cookie_lookup(
+        self, name: str, third_host: str | None, page_hosts: Iterable[str]
+    ) -> tuple[str, dict[str, Any], str] | None:
+        """A cookie's hit: its third-party domain is ours (``third_host``), or the list says
+        the scripts of a domain requested on this page (``page_hosts``) write ``name``."""
+        if self._engine is not None:
+            return None  # adblock filters name URLs, not cookie domains
+        probe = third_host
+        while probe:
+            key = self._domains.get(probe)
+            if key is not None:
+                pattern = f"list:{self.name} cookie-domain:{probe}"
+                return key, self._services[key], pattern
+            probe = probe.partition(".")[2]
+        owners = self._cookies.get(name) or set()
+        for host in page_hosts if owners else ():  # in the order the page asked them
+            probe = host
+            while probe:
+                key = self._domains.get(probe) if probe in owners else None
+                if key is not None:
+                    pattern = f"list:{self.name} cookie:{name} domain:{probe}"
+                    return key, self._services[key], pattern
+                probe = probe.partition(".")[2]
+        return None
 
 
 def _engine(filters: list[str], path: Path) -> Any:
@@ -263,6 +304,11 @@ class ListedDB(SignatureDB):
         super().__init__(services)
         self.public_lists = lists
         self._listed: dict[tuple[str, str], Service] = {}
+        # The page being matched (see the module docstring): its site and the hosts it asked.
+        self._page: str | None = None
+        self._page_site: str | None = None
+        self._page_hosts: dict[str, None] = {}  # in the order the page asked them
+        self._cookies_asked = False
 
     def match_request(
         self,
@@ -278,10 +324,12 @@ class ListedDB(SignatureDB):
         ``page_url`` (the page that made the request) lets adblock ``$third-party`` filters
         apply; without it every request counts as first party for them.
         """
+        host = host_of(url)[0]
+        if page_url is not None and self.public_lists:
+            self._note_page(page_url, host)
         found = super().match_request(url, resource_type, method, body_keys)
         if found is not None or not self.public_lists:
             return found
-        host = host_of(url)[0]
         for public in self.public_lists:
             hit = public.lookup(url, host, resource_type, page_url)
             if hit is not None:
@@ -291,21 +339,56 @@ class ListedDB(SignatureDB):
                 return Match(service.id, pattern, service, "request", _CONFIDENCE[kind])
         return None
 
+    def _note_page(self, page_url: str, host: str) -> None:
+        if page_url != self._page or self._cookies_asked:  # a new page (or phase): start over
+            self._page, self._page_hosts, self._cookies_asked = page_url, {}, False
+            self._page_site = _registrable(host_of(page_url)[0])
+        self._page_hosts[host] = None
+
+    def match_cookie(self, name: str, domain: str | None = None) -> Match | None:
+        """Ours first (``SignatureDB.match_cookie``); then the lists, for the current page.
+
+        A list names a cookie when its domain is one of the list's and belongs to another
+        site than the page's (a third-party cookie), or when the list says that the scripts
+        of a host requested on this page write a cookie of that name (Tracker Radar).
+        """
+        found = super().match_cookie(name, domain)
+        if found is not None or not self.public_lists or self._page is None:
+            return found
+        self._cookies_asked = True
+        host = (domain or "").removeprefix(".").lower()
+        third = host if host and _registrable(host) != self._page_site else None
+        for public in self.public_lists:
+            hit = public.cookie_lookup(name, third, self._page_hosts)
+            if hit is not None:
+                key, facts, pattern = hit
+                service = self._service_of(public, key, facts)
+                kind = "cookie-domain" if " cookie-domain:" in pattern else "cookie"
+                return Match(service.id, pattern, service, "cookie", _CONFIDENCE[kind])
+        return None
+
     def _service_of(self, public: PublicList, key: str, facts: dict[str, Any]) -> Service:
         cached = self._listed.get((public.name, key))
         if cached is not None:
             return cached
         service_id = key if key not in self else f"{key}-{public.name}"
         org, category = facts["org"], facts["category"]
-        known_as = ", ".join(facts.get("known_as") or []) or category
+        words = list(facts.get("known_as") or [])
+        known_as = ", ".join(words) or category
         data = {
             "id": service_id,
             "name": org,
             "category": category,
             "description": f"Known to {public.facts['title']} as {known_as}.",
             "vendor": {"name": org},
-            "public_list": {**public.facts, "known_as": list(facts.get("known_as") or [])},
+            "public_list": {**public.facts, "known_as": words},
         }
+        if (need := consent_from_category(category, words)) is not None:
+            data["compliance"] = {
+                "consent_required": need,
+                "notes": f"Need for consent set from the list's category ({category}), "
+                "not reviewed by cookiescan.",
+            }
         service = Service(service_id, org, category, str(public.path), public.name, data)
         self._listed[(public.name, key)] = service
         return service

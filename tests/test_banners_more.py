@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import scan_local
+from together import Scans, local_config
 
 from scanner.collect.browser import launch
 from scanner.consent.autoconsent import Session
@@ -27,17 +27,17 @@ MJ = "mailjet"
 
 
 @pytest.fixture(scope="module")
-def scanned(localweb):
-    cache: dict[str, ScanResult] = {}
-
-    def get(site: str) -> ScanResult:
-        if site not in cache:
-            cache[site] = scan_local(
-                localweb, f"https://{site}.example.com/", phases=PHASES, max_pages=1
-            )
-        return cache[site]
-
-    return get
+def scans(localweb):
+    """The three banner sites, scanned side by side (``together.py``)."""
+    return Scans(
+        **{
+            site: local_config(localweb, f"https://{site}.example.com/", phases=PHASES, max_pages=1)
+            for site in ("layers", "iframe-layers")
+        },
+        gpp=local_config(
+            localweb, "https://gpp.example.com/", phases=("accept-all", "reject-all"), max_pages=1
+        ),
+    )
 
 
 def services_in(result: ScanResult, phase: str) -> set[str]:
@@ -49,8 +49,8 @@ def findings(result: ScanResult) -> set[tuple[str, str | None]]:
 
 
 @pytest.mark.parametrize("site", ["layers", "iframe-layers"])
-def test_reject_on_the_second_layer_is_done(scanned, site):
-    result = scanned(site)
+def test_reject_on_the_second_layer_is_done(scans, site):
+    result = scans[site]
     action = result.phase("reject-all").consent
     assert action.outcome == "done", action.details.get("reason")
     assert [c["kind"] for c in action.details["clicks"]] == ["settings", "reject"]
@@ -65,16 +65,16 @@ def test_reject_on_the_second_layer_is_done(scanned, site):
     assert not {f for f in findings(result) if f[0] == "tracking_after_reject"}
 
 
-def test_the_second_layer_evidence(scanned):
-    action = scanned("layers").phase("reject-all").consent
+def test_the_second_layer_evidence(scans):
+    action = scans["layers"].phase("reject-all").consent
     assert action.text == "Reject all" and action.method == "heuristic"
     assert action.details["banner"]["buttons"]["accept"] == ["Accept all"]
     assert "reject" not in action.details["banner"]["buttons"]
-    assert scanned("layers").phase("accept-all").consent.text == "Accept all"
+    assert scans["layers"].phase("accept-all").consent.text == "Accept all"
 
 
-def test_the_late_cross_origin_iframe_banner(scanned):
-    result = scanned("iframe-layers")
+def test_the_late_cross_origin_iframe_banner(scans):
+    result = scans["iframe-layers"]
     action = result.phase("reject-all").consent
     assert action.text == "Rejeitar tudo"
     banner = action.details["banner"]
@@ -116,14 +116,9 @@ def test_autoconsent_runs_in_a_frame_that_appears_later(localweb):
     assert worlds["frame:https://prefs.example.org"] == "https://prefs.example.org/banner.html"
 
 
-def test_gpp_is_read_before_and_after_the_choice(localweb):
+def test_gpp_is_read_before_and_after_the_choice(scans):
     """``gpp.example.com`` has a GPP 1.1 API whose string changes with the choice."""
-    result = scan_local(
-        localweb,
-        "https://gpp.example.com/",
-        phases=("accept-all", "reject-all"),
-        max_pages=1,
-    )
+    result = scans["gpp"]
     strings = {}
     for phase in ("accept-all", "reject-all"):
         action = result.phase(phase).consent

@@ -65,6 +65,7 @@ def test_full_chromium_keeps_third_party_cookies(localweb):
         localweb,
         "https://www.example.com/",
         browser=FULL_CHROMIUM,
+        phases=("no-interaction",),  # the phase read below
         max_pages=1,
         use_sitemap=False,
         dwell=0.5,

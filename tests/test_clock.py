@@ -14,8 +14,8 @@ from collections import Counter
 
 import pytest
 from conftest import scan_local, visit_of
+from together import Scans, local_config
 
-from scanner import scan
 from scanner.collect.clock import NetworkWatch, PageClock
 from scanner.config import ScanConfig
 from scanner.errors import ConfigError
@@ -84,29 +84,46 @@ def test_request_times_are_page_times(lazy):
     assert 3000 <= times["after-slow"] < 4500
 
 
-@pytest.mark.browser
-def test_real_clock_waits_in_wall_time(localweb):
-    result = scan_local(
-        localweb,
-        LAZY + "page2.html",
-        phases=("no-interaction",),
-        max_pages=1,
-        dwell=5.0,
-        clock="real",
+@pytest.fixture(scope="module")
+def scans(localweb):
+    """The scans below whose tests check no tight wall-clock time, run side by side."""
+    fallback = {"phases": ("no-interaction",), "max_pages": 1, "dwell": 3.0, "idle_timeout": 1.0}
+    return Scans(
+        real=local_config(
+            localweb,
+            LAZY + "page2.html",
+            phases=("no-interaction",),
+            max_pages=1,
+            dwell=5.0,
+            clock="real",
+        ),
+        frozen=local_config(localweb, LAZY + "frozen.html", **fallback),
+        stuck=local_config(localweb, LAZY + "stuck.html", **fallback),
+        no_dwell=local_config(localweb, LAZY, phases=("no-interaction",), max_pages=1, dwell=0.0),
+        # The demo shop with the dwell waited in wall-clock time. Eight pages at once (the
+        # default is two per core): a real-clock page waits, whatever the machine's cores.
+        demo=ScanConfig(
+            url="https://www.example.com/",
+            dwell=3.5,
+            clock="real",
+            concurrency=8,
+            **localweb.scan_options(),
+        ),
     )
-    visit = visit_of(result, LAZY + "page2.html")
+
+
+@pytest.mark.browser
+def test_real_clock_waits_in_wall_time(scans):
+    visit = visit_of(scans["real"], LAZY + "page2.html")
     assert visit.clock == "real"
     assert set(hits(visit)) == {"p2-t4"}
     assert visit.duration_ms >= 5000
 
 
 @pytest.mark.browser
-def test_a_page_that_freezes_is_visited_again_in_real_time(localweb):
+def test_a_page_that_freezes_is_visited_again_in_real_time(scans):
     url = LAZY + "frozen.html"
-    result = scan_local(
-        localweb, url, phases=("no-interaction",), max_pages=1, dwell=3.0, idle_timeout=1.0
-    )
-    visit = visit_of(result, url)
+    visit = visit_of(scans["frozen"], url)
     assert visit.clock == "real"
     assert visit.title == "Frozen under a virtual clock"
     assert hits(visit) == Counter({"after-spin": 1})
@@ -114,34 +131,27 @@ def test_a_page_that_freezes_is_visited_again_in_real_time(localweb):
 
 
 @pytest.mark.browser
-def test_a_network_that_never_goes_quiet_runs_the_dwell_in_real_time(localweb):
+def test_a_network_that_never_goes_quiet_runs_the_dwell_in_real_time(scans):
     url = LAZY + "stuck.html"
-    result = scan_local(
-        localweb, url, phases=("no-interaction",), max_pages=1, dwell=3.0, idle_timeout=1.0
-    )
-    visit = visit_of(result, url)
+    visit = visit_of(scans["stuck"], url)
     assert visit.clock == "real"
     assert hits(visit) == Counter({"while-stuck": 1})
     assert visit.duration_ms < 10000
 
 
 @pytest.mark.browser
-def test_no_dwell_runs_no_clock(localweb):
-    result = scan_local(localweb, LAZY, phases=("no-interaction",), max_pages=1, dwell=0.0)
-    visit = visit_of(result, LAZY)
+def test_no_dwell_runs_no_clock(scans):
+    visit = visit_of(scans["no_dwell"], LAZY)
     assert visit.clock is None
     assert not {"t3", "t6", "t10"} & set(hits(visit))
 
 
 @pytest.mark.browser
-def test_the_demo_shop_finds_the_same_on_both_clocks(localweb, demo_result):
+def test_the_demo_shop_finds_the_same_on_both_clocks(scans, demo_result):
     """Every phase of the demo shop (a banner, a service worker, a websocket, a tracker after
     3 s): the same pages, hosts, cookies, findings and verdict with the dwell run ahead (the
     session's demo scan, default clock) and with it waited in wall-clock time."""
-    config = ScanConfig(
-        url="https://www.example.com/", dwell=3.5, clock="real", **localweb.scan_options()
-    )
-    real = scan(config)
+    real = scans["demo"]
     assert facts(demo_result) == facts(real)
     assert clocks(real) == {"real"}
     assert clocks(demo_result) == {"virtual", "real"}  # consent start pages: real

@@ -4,7 +4,8 @@ script vs a chart page in Chromium, reported on the secret channel only."""
 from __future__ import annotations
 
 import pytest
-from conftest import scan_local, visit_of
+from conftest import visit_of
+from together import Scans, local_config
 
 from scanner.analyse.fingerprint import MIN_FONTS, MIN_PROPERTIES, fingerprinting, technique
 from scanner.analyse.judge import judge
@@ -101,8 +102,17 @@ def test_reports_are_bounded_and_checked():
 
 # -- in Chromium ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def fp_scan(localweb):
-    return scan_local(localweb, "https://fp.example.com/", phases=("no-interaction",))
+def scans(localweb):
+    """The fingerprinting site and the forging one, scanned side by side (together.py)."""
+    return Scans(
+        fp=local_config(localweb, "https://fp.example.com/", phases=("no-interaction",)),
+        forge=local_config(localweb, "https://forge.example.com/", phases=("no-interaction",)),
+    )
+
+
+@pytest.fixture(scope="module")
+def fp_scan(scans):
+    return scans["fp"]
 
 
 @pytest.mark.browser
@@ -135,9 +145,9 @@ def test_chart_page_is_not_fingerprinting(fp_scan):
 
 
 @pytest.mark.browser
-def test_a_page_cannot_report_calls_it_did_not_make(localweb):
+def test_a_page_cannot_report_calls_it_did_not_make(scans):
     # forge.example.com calls every binding it can find; none of them is ours.
-    r = scan_local(localweb, "https://forge.example.com/", phases=("no-interaction",))
+    r = scans["forge"]
     assert all(v.api_uses == () or all(u.script.startswith("https://forge.example.com")
                for u in v.api_uses) for v in r.phases[0].visits)  # fmt: skip
     assert not [f for f in r.findings if f.type == "fingerprinting"]

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import scan_local, visit_of
+from conftest import visit_of
+from together import Scans, local_config
 
 from scanner import ScanConfig, scan
 from scanner.cli import cli
@@ -161,10 +162,31 @@ def test_sweep_removes_only_the_folders_of_dead_scans(tmp_path):
 # -- a page that rebuilt the built-ins (Chromium) -----------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def scans(localweb):
+    """The two hostile sites, scanned side by side (``together.py``)."""
+    return Scans(
+        builtins=local_config(
+            localweb,
+            "https://hostile-pages.example.com/",
+            phases=("no-interaction",),
+            max_pages=5,
+            dwell=0.5,
+        ),
+        consent=local_config(
+            localweb,
+            "https://hostile-consent.example.com/",
+            phases=("accept-all",),
+            max_pages=3,
+            dwell=0.5,
+        ),
+    )
+
+
 @pytest.mark.browser
-def test_a_page_that_replaces_builtins_keeps_its_title_links_and_storage(localweb):
+def test_a_page_that_replaces_builtins_keeps_its_title_links_and_storage(scans):
     start = "https://hostile-pages.example.com/"
-    result = scan_local(localweb, start, phases=("no-interaction",), max_pages=5, dwell=0.5)
+    result = scans["builtins"]
     page = visit_of(result, start)
     assert page.title == "Hostile pages: rebuilt built-ins"  # not "" nor "forged title"
     assert page.links_found == 2
@@ -180,14 +202,8 @@ def test_a_page_that_replaces_builtins_keeps_its_title_links_and_storage(localwe
 
 
 @pytest.fixture(scope="module")
-def hostile_consent(localweb):
-    return scan_local(
-        localweb,
-        "https://hostile-consent.example.com/",
-        phases=("accept-all",),
-        max_pages=3,
-        dwell=0.5,
-    )
+def hostile_consent(scans):
+    return scans["consent"]
 
 
 @pytest.mark.browser

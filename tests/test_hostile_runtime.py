@@ -19,10 +19,12 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from conftest import scan_local, visit_of
+from together import Scans, local_config
 
 from scanner import ScanConfig
 from scanner.collect import watchdog
@@ -148,13 +150,23 @@ def test_a_visit_on_time_is_untouched():
 # -- hostile pages in Chromium -------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def busy_scans(localweb, busy_cli):
+    """Two sites with a busy page, scanned side by side while ``busy_cli`` runs (together.py)."""
+    return Scans(
+        busy=local_config(localweb, BUSY, phases=("no-interaction",), **FAST),
+        busy_reject=local_config(
+            localweb, BUSY_REJECT, phases=("no-interaction", "reject-all"), **FAST
+        ),
+    )
+
+
 @pytest.mark.browser
-@pytest.mark.timeout(120)
-def test_a_busy_page_is_closed_at_its_deadline_and_the_crawl_goes_on(localweb):
+@pytest.mark.timeout(150)
+def test_a_busy_page_is_closed_at_its_deadline_and_the_crawl_goes_on(busy_scans):
     config = ScanConfig(url=BUSY, **FAST)
-    started = time.monotonic()
-    result = scan_local(localweb, BUSY, phases=("no-interaction",), **FAST)
-    seconds = time.monotonic() - started
+    result = busy_scans["busy"]
+    seconds = busy_scans.seconds["busy"]
     assert seconds < watchdog.page_deadline(config) + 20, seconds
     busy = visit_of(result, BUSY + "busy.html")
     # Closed at its deadline, or (on a loaded machine) given up when it did not answer the
@@ -168,8 +180,8 @@ def test_a_busy_page_is_closed_at_its_deadline_and_the_crawl_goes_on(localweb):
 
 @pytest.mark.browser
 @pytest.mark.timeout(150)
-def test_a_reject_button_that_never_returns(localweb):
-    result = scan_local(localweb, BUSY_REJECT, phases=("no-interaction", "reject-all"), **FAST)
+def test_a_reject_button_that_never_returns(busy_scans):
+    result = busy_scans["busy_reject"]
     start = visit_of(result, BUSY_REJECT, "reject-all")
     assert "deadline" in errors_of(start)["timeout"], start.errors
     consent = result.phase("reject-all").consent
@@ -255,16 +267,31 @@ def local_args(web) -> list[str]:
     return [f"--browser-arg={a}" for a in web.browser_args()] + ["--ignore-https-errors"]
 
 
-@pytest.mark.browser
-@pytest.mark.timeout(120)
-def test_cli_scan_of_a_busy_site_ends_with_page_errors(localweb, tmp_path, token):
-    out = tmp_path / "busy.json"
+@pytest.fixture(scope="module")
+def busy_cli(localweb, tmp_path_factory):
+    """``cookiescan scan`` of the busy site, run beside ``busy_scans``; its test waits for it."""
+    tmp_path, token = tmp_path_factory.mktemp("busy-cli"), uuid.uuid4().hex
+    out, log = tmp_path / "busy.json", tmp_path / "stderr.txt"
     cmd = [sys.executable, "-m", "scanner", "scan", BUSY, "--phases", "no-interaction",
            "--page-timeout", "3", "--idle-timeout", "1", "--dwell", "0.5", "--no-history",
            "-o", str(out), *local_args(localweb)]  # fmt: skip
-    done = subprocess.run(cmd, env=child_env(token, tmp_path), capture_output=True, timeout=90)
-    stderr = done.stderr.decode()
-    assert done.returncode == 3, stderr  # documented: the scan completed, some pages failed
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(
+            cmd, env=child_env(token, tmp_path), stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    yield proc, out, log, token
+    proc.kill()  # nothing if it ended
+    proc.wait()
+    kill_marked(token)
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_cli_scan_of_a_busy_site_ends_with_page_errors(busy_cli):
+    proc, out, log, token = busy_cli
+    proc.wait(timeout=90)
+    stderr = log.read_text()
+    assert proc.returncode == 3, stderr  # documented: the scan completed, some pages failed
     assert "Traceback" not in stderr and out.exists()
     assert "error(s): timeout" in stderr
     assert wait_gone(token, 20) == []
@@ -312,9 +339,11 @@ def interrupt_scan(web, tmp_path: Path, token: str, delay: float, group: bool) -
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("group", [True, False], ids=["terminal", "process"])
 def test_ctrl_c_mid_scan_exits_130_quietly_and_keeps_the_journal(localweb, tmp_path, token, group):
-    # The driver's death races the cancellation: a few moments, to meet the race.
-    for delay in (0.0, 0.1, 0.15, 0.2, 0.5):
-        interrupt_scan(localweb, tmp_path, token, delay, group)
+    # The driver's death races the cancellation: a few moments, to meet the race. The five
+    # scans run at once, each pressed its own moment after its own first page.
+    delays = (0.0, 0.1, 0.15, 0.2, 0.5)
+    with ThreadPoolExecutor(len(delays)) as pool:
+        list(pool.map(lambda d: interrupt_scan(localweb, tmp_path, token, d, group), delays))
     assert wait_gone(token, 20) == []
 
 

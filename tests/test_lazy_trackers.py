@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 from conftest import scan_local, visit_of
+from together import Scans, local_config
 
 from scanner.collect.browser import launch
 from scanner.collect.clock import PageClock
@@ -67,19 +68,21 @@ def test_the_late_timer_is_timed_in_page_time(default_scan):
     assert visit.duration_ms < 5000, visit.duration_ms
 
 
-@pytest.mark.browser
-def test_without_interactions_or_timers_nothing_is_set_off(localweb):
-    """The same page with interact off and no timers beyond a 1 s dwell: the test can fail."""
-    result = scan_local(
-        localweb,
-        REACH,
-        phases=("no-interaction",),
-        max_pages=1,
-        dwell=1.0,
-        timers=0.0,
-        interact=False,
+@pytest.fixture(scope="module")
+def other_scans(localweb):
+    """The same page with other wait policies, scanned side by side (``together.py``); the
+    default scan, whose test checks its wall time, runs alone."""
+    once = {"phases": ("no-interaction",), "max_pages": 1, "dwell": 1.0}
+    return Scans(
+        inert=local_config(localweb, REACH, timers=0.0, interact=False, **once),
+        real=local_config(localweb, REACH, clock="real", **once),
     )
-    visit = visit_of(result, REACH)
+
+
+@pytest.mark.browser
+def test_without_interactions_or_timers_nothing_is_set_off(other_scans):
+    """The same page with interact off and no timers beyond a 1 s dwell: the test can fail."""
+    visit = visit_of(other_scans["inert"], REACH)
     assert visit.interactions == ()
     # The one scroll to the bottom a scan always did is still there; nothing else.
     assert set(hits(visit)) <= {"scroll", "bottom"}
@@ -87,11 +90,8 @@ def test_without_interactions_or_timers_nothing_is_set_off(localweb):
 
 
 @pytest.mark.browser
-def test_the_real_clock_interacts_too(localweb):
-    result = scan_local(
-        localweb, REACH, phases=("no-interaction",), max_pages=1, dwell=1.0, clock="real"
-    )
-    visit = visit_of(result, REACH)
+def test_the_real_clock_interacts_too(other_scans):
+    visit = visit_of(other_scans["real"], REACH)
     assert visit.clock == "real" and visit.interactions == ("scroll", "pointer")
     assert {"scroll", "bottom", "pointer"} <= set(hits(visit))
     assert "t6" not in hits(visit)  # the real clock waits the dwell, not the timers

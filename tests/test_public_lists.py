@@ -1,5 +1,7 @@
 """Public tracker lists the user supplies (issue #12 item 5): the four formats, the CLI that
-installs them, their place below our own signatures, and one real scan that only a list names.
+installs them, their place below our own signatures, the cookies they name, the consent need
+their categories give, and one real scan that only a list names (the reports of which are in
+tests/test_public_lists_reports.py).
 
 Every sample is written here by hand, in the shape of the real file; none is bundled."""
 
@@ -10,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import scan_local
 
 import signatures
 from scanner.analyse.match import match_result
@@ -61,6 +62,20 @@ GHOSTERY = {
         "ghost_misc": {"name": "Ghost Misc", "category": "misc", "domains": ["m.ghost.example"]},
     },
 }
+#: A Tracker Radar domain file: its script writes the first-party cookie ``_trk``.
+RADAR_TRK = {
+    "domain": "trk.example.net",
+    "owner": {"name": "Trackco Inc.", "displayName": "Trackco"},
+    "categories": ["Advertising"],
+    "resources": [{
+        "rule": "trk\\.example\\.net\\/t\\.js", "cookies": 0.1, "type": "Script",
+        "firstPartyCookies": {
+            "_trk": {"ttl": 31536000, "length": 23, "prevalence": 0.1, "uniqueness": 1},
+            "bad name;": {"ttl": 1, "length": 1, "prevalence": 0.1, "uniqueness": 1},
+        },
+        "firstPartyCookiesSent": {"_trk": 0.1},
+    }],
+}  # fmt: skip
 EASYPRIVACY = """[Adblock Plus 2.0]
 ! Title: EasyPrivacy
 ! a comment
@@ -182,6 +197,10 @@ def test_match_copies_the_list_and_the_rules_that_matched(tmp_path, data_home, d
 
 @pytest.fixture
 def demo_like():
+    return demo_like_result()
+
+
+def demo_like_result():
     """A hand-built result: one page that loads a list-only tracker and a benign CDN."""
     from scanner.model import PhaseResult, Request, ScanResult, Visit
 
@@ -280,19 +299,94 @@ def test_corrupt_installed_list_is_one_clear_error(tmp_path, data_home, demo_lik
     assert any("unreadable public list" in w for w in analysed.warnings)
 
 
-# -- one real scan -----------------------------------------------------------------------
-@pytest.mark.browser
-def test_scan_names_a_tracker_only_a_list_knows(tmp_path, data_home, localweb):
+# -- cookies: only Tracker Radar names them --------------------------------------------------
+def test_tracker_radar_names_the_cookies_its_scripts_write(tmp_path):
+    folder = tmp_path / "domains" / "US"
+    folder.mkdir(parents=True)
+    write(folder, "trk.example.net.json", RADAR_TRK)
+    parsed = parse_list(tmp_path / "domains", "tracker-radar")
+    assert parsed.cookies == {"_trk": ["trk.example.net"]}  # "bad name;" is no cookie name
+    # tds.json, Disconnect and Ghostery name no cookie
+    for name, data, fmt in (("tds.json", TDS, "tracker-radar"), ("s.json", DISCONNECT,
+                            "disconnect"), ("t.json", GHOSTERY, "ghostery")):  # fmt: skip
+        assert parse_list(write(tmp_path, name, data), fmt).cookies == {}
+
+
+def test_cookies_from_lists_need_the_page_that_shows_them(tmp_path, data_home):
+    folder = tmp_path / "domains" / "US"
+    folder.mkdir(parents=True)
+    write(folder, "trk.example.net.json", RADAR_TRK)
+    lists.add_list(tmp_path / "domains", "tracker-radar")
+    db = signatures.load()
+    shop, other = "https://shop.example.com/", "https://shop.example.com/other"
+    assert db.match_cookie("_trk", "shop.example.com") is None  # no page asked yet
+    db.match_request(other, "document", page_url=other)
+    assert db.match_cookie("_trk", "shop.example.com") is None  # the tracker is not on this page
+    db.match_request(shop, "document", page_url=shop)
+    db.match_request("https://trk.example.net/t.js", "script", page_url=shop)
+    first = db.match_cookie("_trk", ".shop.example.com")
+    assert (first.pattern, first.signature_id, first.kind, first.confidence) == (
+        "list:tracker-radar cookie:_trk domain:trk.example.net", "trackco", "cookie", 0.7,
+    )  # fmt: skip
+    third = db.match_cookie("trk_uid", "trk.example.net")
+    assert third.pattern == "list:tracker-radar cookie-domain:trk.example.net"
+    assert not db.match_cookie("_ga", ".shop.example.com").pattern.startswith("list:")  # ours
+    assert db.match_cookie("lang", "shop.example.com") is None
+    # the cookies of the tracker's own site, scanned as a site, are not third-party cookies
+    db.match_request("https://trk.example.net/", "document", page_url="https://trk.example.net/")
+    assert db.match_cookie("session", "trk.example.net") is None
+    # a new visit of the same page starts over: its cookies need its own requests
+    db.match_request(shop, "document", page_url=shop)
+    assert db.match_cookie("_trk", "shop.example.com") is None
+
+
+# -- the need for consent a list's category gives ----------------------------------------------
+def test_consent_need_follows_the_mapped_category(tmp_path, data_home):
+    from scanner.rules import need_of
+
+    radar = {"trackers": {
+        "rec.example.net": {"owner": {"name": "Rec"}, "categories": ["Session Replay"]},
+        "aud.example.net": {"owner": {"name": "Aud"}, "categories": ["Audience Measurement"]},
+        "fonts.example.net": {"owner": {"name": "Fonts"}, "categories": ["CDN"]},
+    }}  # fmt: skip
     lists.add_list(write(tmp_path, "services.json", DISCONNECT), "disconnect")
-    result = scan_local(localweb, "https://unknown.example.com/", phases=("no-interaction",))
-    tracking = [f for f in result.findings if f.type == "tracking_before_consent"]
-    assert [f.service for f in tracking] == [
-        {"id": "trackco-marketing", "name": "Trackco", "category": "marketing"}
-    ]
-    assert "list:disconnect domain:trk.example.net" in {
-        e.get("pattern") for e in tracking[0].evidence
+    lists.add_list(write(tmp_path, "tds.json", radar), "tracker-radar")
+    db = signatures.load()
+    needs = {}
+    for host in ("trk.example.net", "social.mj.example", "count.example.org",
+                 "rec.example.net", "aud.example.net", "fonts.example.net"):  # fmt: skip
+        facts = db.match_request(f"https://{host}/x").service.to_dict()
+        needs[host] = (facts.get("compliance", {}).get("consent_required"), need_of(facts))
+    assert needs == {
+        "trk.example.net": (True, "required"),  # Advertising
+        "social.mj.example": (True, "required"),  # Social
+        "count.example.org": ("depends", "depends"),  # Analytics: may be exempt
+        "rec.example.net": (True, "required"),  # Session Replay is no audience measurement
+        "aud.example.net": ("depends", "depends"),
+        "fonts.example.net": (None, "exempt"),  # CDN: as our own CDNs
     }
-    assert result.services["trackco-marketing"]["public_list"]["list"] == "disconnect"
-    # the benign CDN is in no list: still nobody's service, never flagged
-    assert not any(m.value.startswith("https://cdn.example.org/") for m in result.matches)
-    assert all((f.service or {}).get("id") != "example.org" for f in result.findings)
+    facts = db.match_request("https://trk.example.net/x").service.to_dict()
+    assert "not reviewed by cookiescan" in facts["compliance"]["notes"]
+
+
+# -- signatures list and check show the lists ----------------------------------------------------
+def test_cli_list_and_check_include_the_lists(tmp_path, data_home):
+    runner = CliRunner()
+    source = write(tmp_path, "trackerdb.json", GHOSTERY)
+    lists.add_list(source, "ghostery", name="ghost")
+    line = "public list ghost (ghostery, Ghostery TrackerDB): 2 entries"
+    listed = runner.invoke(cli, ["signatures", "list", "--category", "consent"])
+    assert listed.exit_code == 0, listed.output
+    assert line in listed.stderr and json.loads(listed.stdout)  # stdout stays the JSON
+    checked = runner.invoke(cli, ["signatures", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert line in checked.stdout and ", 1 public list: 0 error(s)" in checked.stdout
+    (data_home / "broken.json").write_text('{"cookiescan_list": 1')
+    broken = runner.invoke(cli, ["signatures", "check"])
+    assert broken.exit_code == 1, broken.output
+    errors = [e for e in broken.stderr.splitlines() if e.startswith("error:")]
+    assert len(errors) == 1 and "broken.json: unreadable public list" in errors[0]
+    assert line in broken.stdout and ", 2 public lists: 1 error(s)" in broken.stdout
+    # given PATHS, only those files are checked
+    one = runner.invoke(cli, ["signatures", "check", "signatures/services/mailjet.toml"])
+    assert one.exit_code == 0 and "public list" not in one.stdout

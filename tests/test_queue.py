@@ -23,9 +23,11 @@ from scanner.fleet import batchstate, history, queue
 from scanner.fleet.sites import Job
 
 PAGES = 3
-#: Short enough for a test to see a task of a killed worker handed to another.
-VISIBILITY = 30.0
-SITE_TIMEOUT = 20.0
+#: Short enough for a test to see a task of a killed worker handed to another (the killed
+#: worker's test waits for it). Longer than a site's hard limit (SITE_TIMEOUT + 3.4 s).
+VISIBILITY = 20.0
+#: Twice what a site of PAGES pages takes on a loaded two-core machine (7 s).
+SITE_TIMEOUT = 14.0
 
 
 def small_site(path: str, _method: str) -> Reply:

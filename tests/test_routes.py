@@ -9,7 +9,8 @@ are heard from the browser (DevTools ``Page.navigatedWithinDocument``), not from
 from __future__ import annotations
 
 import pytest
-from conftest import scan_local, visit_of
+from conftest import visit_of
+from together import Scans, local_config
 
 from scanner.collect.routes import MAX_ROUTES
 
@@ -24,10 +25,20 @@ def tracker_hits(visit) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def crawled(localweb):
-    return scan_local(
-        localweb, REACH, phases=("no-interaction",), max_pages=3, dwell=3.0, use_sitemap=False
+def scans(localweb):
+    """The reach site crawled, and its spinning page, scanned side by side (together.py)."""
+    one_phase = {"phases": ("no-interaction",)}
+    return Scans(
+        crawled=local_config(
+            localweb, REACH, max_pages=3, dwell=3.0, use_sitemap=False, **one_phase
+        ),
+        spin=local_config(localweb, REACH + "spin.html", max_pages=1, dwell=1.0, **one_phase),
     )
+
+
+@pytest.fixture(scope="module")
+def crawled(scans):
+    return scans["crawled"]
 
 
 @pytest.mark.browser
@@ -48,10 +59,9 @@ def test_a_link_added_after_load_is_followed(crawled):
 
 
 @pytest.mark.browser
-def test_routes_are_bounded_and_same_origin(localweb):
+def test_routes_are_bounded_and_same_origin(scans):
     url = REACH + "spin.html"
-    result = scan_local(localweb, url, phases=("no-interaction",), max_pages=1, dwell=1.0)
-    visit = visit_of(result, url)
+    visit = visit_of(scans["spin"], url)
     assert len(visit.routes) == MAX_ROUTES
     assert all(r.startswith(REACH + "spin/") for r in visit.routes), visit.routes[:3]
     assert len(set(visit.routes)) == len(visit.routes)

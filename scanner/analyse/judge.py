@@ -21,6 +21,10 @@ Finding types (stable, documented in the JSON schema) and when they are raised:
 - ``consent_stored_before_choice`` (high): before any click, the page's TCF API (evidence
   ``kind: tcf``) or the TCF EU v2 section of its GPP API (``kind: gpp``,
   ``scanner.analyse.gpp``) already reported consent to purposes or vendors.
+- ``consent_signal_after_reject`` (high): after the click on "reject all", the TCF API or
+  the GPP API's TCF EU v2 section still told the page's vendors that consent was given
+  (``scanner.analyse.consent_signal``; evidence ``kind: tcf`` / ``gpp``). Never in
+  ``accept-all``; never for the GPP's US (opt-out) sections.
 - ``cookie_lifetime_over_13_months`` (medium for services that need consent, else low): a
   cookie whose lifetime (as asked by the site, before Chromium's 400-day cap) exceeds 13
   months, the CNIL's ceiling. One finding per cookie name and domain.
@@ -58,6 +62,7 @@ from typing import Any
 
 from scanner.analyse import consent_mode
 from scanner.analyse.behaviour import unknown_trackers
+from scanner.analyse.consent_signal import signal_after_reject
 from scanner.analyse.evidence import Choice, Index, need_of, service_ref
 from scanner.analyse.fingerprint import fingerprinting
 from scanner.analyse.gpp import gpp_consent
@@ -90,6 +95,10 @@ def judge(result: ScanResult) -> tuple[Finding, ...]:
             findings.append(_finding("fingerprinting", severity, phase, ref, evidence, message))
     findings += banner_findings(result)
     findings += stored_consent(result)
+    if (signal := signal_after_reject(result)) is not None:
+        evidence, message = signal
+        kind = "consent_signal_after_reject"
+        findings.append(_finding(kind, "high", "reject-all", None, evidence, message))
     findings += cookie_lifetimes(result)
     findings += unknown_third_parties(result)
     findings.append(verdict_finding(result, findings))

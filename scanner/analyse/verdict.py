@@ -18,6 +18,9 @@ An unfinished scan (``complete = false``) adds the reason ``incomplete``. A serv
 signature knows but that a finding names (an unknown tracker judged by its behaviour, a
 fingerprinting script's domain) gets a verdict too, with ``consent: required``. A
 ``fingerprinting`` finding counts as tracking in its phase (before consent, after reject).
+Findings that name no service (``consent_stored_before_choice``,
+``consent_signal_after_reject``, ``no_consent_banner``) count in the site verdict by their
+severity alone: a high one makes it ``violations``.
 """
 
 from __future__ import annotations

@@ -37,6 +37,9 @@ FINDING_TYPES: dict[str, str] = {
     "easy reject.",
     "consent_stored_before_choice": "A consent cookie or storage key claimed consent before "
     "the visitor chose.",
+    "consent_signal_after_reject": "After the visitor clicked “reject all”, the page's IAB TCF "
+    "API or the TCF EU v2 section of its GPP API still told vendors that consent was given "
+    "(the GPP's US opt-out sections are not judged).",
     "cookie_lifetime_over_13_months": "A cookie lives longer than 13 months (the CNIL's "
     "recommended maximum for consent-based cookies).",
     "fingerprinting": "A script used canvas, font, WebGL, audio or navigator/screen APIs the "
