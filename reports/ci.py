@@ -12,6 +12,10 @@ per finding type in it; a case fails when it holds a finding of severity low or 
 ``info`` finding is listed in the case's ``system-out`` without failing it. So a CI test tab
 shows "tracking_before_consent (no-interaction)" as a red test with the evidence as its text.
 
+A service known only from a public tracker list the user installed says so in both, in the
+sentence every format uses (``reports.listed``): the end of a SARIF alert's message (and
+``properties.publicList``), a ``list:`` line under the message of a JUnit finding.
+
 Strings from the scanned site are untrusted: they are kept as data (JSON strings, XML text and
 attributes escaped by the writers), stripped of control characters and lone surrogates.
 
@@ -105,7 +109,7 @@ def render_sarif(result: ScanResult) -> str:
             verdict = {"message": clean(finding.message), "severity": finding.severity}
             continue
         pages = list(finding.pages) or [result.start_url]
-        listed = list_source(result.services.get(str((finding.service or {}).get("id")), {}))
+        listed = _listed(result, finding)
         note = f" From a public list: {listed['text']}; {listed['caveat']}." if listed else ""
         entry: dict[str, Any] = {
             "ruleId": finding.type,
@@ -167,6 +171,11 @@ def render_sarif(result: ScanResult) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
+def _listed(result: ScanResult, finding: Finding) -> dict[str, str] | None:
+    """Where the finding's service came from, when only a public list knows it."""
+    return list_source(result.services.get(str((finding.service or {}).get("id")), {}))
+
+
 def _times(result: ScanResult) -> dict[str, str]:
     """SARIF's start and end times, when they are real timestamps (a result file can say
     anything)."""
@@ -217,10 +226,11 @@ def render_junit(result: ScanResult) -> str:
                     message=clean(f"{len(failing)} finding(s): " + _message(failing[0]))[:1000],
                     type=kind,
                 )
-                fail.text = "\n\n".join(_finding_text(f) for f in failing)
+                fail.text = "\n\n".join(_finding_text(result, f) for f in failing)
             info = [f for f in findings if f.severity not in FAILING]
             if info:
-                ET.SubElement(case, "system-out").text = "\n\n".join(_finding_text(f) for f in info)
+                text = "\n\n".join(_finding_text(result, f) for f in info)
+                ET.SubElement(case, "system-out").text = text
         element.set("tests", str(len(cases)))
         element.set("failures", str(failures))
         element.set("errors", "0")
@@ -233,8 +243,11 @@ def render_junit(result: ScanResult) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _finding_text(finding: Finding) -> str:
+def _finding_text(result: ScanResult, finding: Finding) -> str:
     lines = [f"[{finding.severity}] {_message(finding)}"]
+    listed = _listed(result, finding)
+    if listed:  # "list: known to Disconnect (disconnect) as Trackco, Advertising; matched ..."
+        lines.append(clean(printable(f"list: {listed['text']}; {listed['caveat']}")))
     lines += [f"page: {clean(printable(page))}" for page in finding.pages[:MAX_LOCATIONS]]
     for item in finding.evidence[:MAX_EVIDENCE]:
         what = item.get("url") or item.get("name") or item.get("key") or item.get("host") or ""

@@ -17,6 +17,9 @@ Public API::
     # with a public list installed ('cookiescan signatures add-list'), below all of ours:
     db.match_request("https://trk.example.net/t.js", "script", page_url="https://shop.example.com/")
     # Match(pattern='list:disconnect domain:trk.example.net', ...)
+    # a cookie's list rules need its page: one immutable PageContext per visit
+    page = signatures.page_context("https://shop.example.com/", ["https://trk.example.net/t.js"])
+    db.match_cookie("_trk", "shop.example.com", page=page)
 
 Files: one TOML file per service in ``signatures/services/<id>.toml``, and packs of imported
 services (``signatures.ocd.import_csv``) in the user data dir,
@@ -37,6 +40,7 @@ Modules, each importing only those below it (no cycle, no import inside a functi
                           tracker lists: install, load, ``ListedDB`` (asks them last)
     loader | matcher    files on disk -> ``Service`` records | ``SignatureDB``, the lookups
     model | listformats ``Service`` and ``Match`` | the four list formats -> one shape
+      | page              | ``host_of`` a URL; ``PageContext``, the page a cookie was seen on
     validate            pydantic errors -> ``SignatureError`` messages naming file and field
       | json_schema       | writes ``service.schema.json`` and ``pack.schema.json``
     schema              the declaration: one pydantic model per table
@@ -56,6 +60,7 @@ from .lists import ListedDB, read_lists
 from .loader import BUNDLED_DIR, read_all, user_data_dir
 from .matcher import SignatureDB
 from .model import Match, Service
+from .page import PageContext, page_context
 from .vocabulary import CATEGORIES
 
 __all__ = [
@@ -63,10 +68,12 @@ __all__ = [
     "CATEGORIES",
     "ListedDB",
     "Match",
+    "PageContext",
     "Service",
     "SignatureDB",
     "SignatureError",
     "load",
+    "page_context",
     "user_data_dir",
 ]
 

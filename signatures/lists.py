@@ -20,9 +20,10 @@ our services already uses the slug.
 Cookies, when nothing of ours names them: a third-party cookie whose domain is a list's
 domain (``list:disconnect cookie-domain:trk.example.net``), and a cookie that Tracker Radar
 says the scripts of a domain write (``list:tracker-radar cookie:_trk domain:trk.example.net``)
-when that domain was requested on the same page. The database learns the page from
-``match_request(..., page_url=)``: ``scanner.analyse.match`` asks a page's requests before its
-cookies. So one ``ListedDB`` serves one result at a time.
+when that domain was requested on the same page. Both need the page, which the caller passes
+with each cookie: ``match_cookie(name, domain, page=page_context(url, request_urls))``, one
+immutable ``PageContext`` per visit (``signatures.page``). The database keeps no state between
+calls, so one ``ListedDB`` serves any number of results, in any order.
 
 Example::
 
@@ -35,7 +36,6 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import re
@@ -45,13 +45,13 @@ from pathlib import Path
 from typing import Any
 
 import adblock
-import tldextract
 
 from .errors import PackWriteError, SignatureError
 from .listformats import FORMATS, ParsedList, consent_from_category, parse_list, slug
 from .loader import user_data_dir
-from .matcher import SignatureDB, host_of
+from .matcher import SignatureDB
 from .model import Match, Service
+from .page import PageContext, host_of, registrable
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 FILE_VERSION = 1
@@ -227,15 +227,15 @@ class PublicList:
         result = self._engine.check_network_urls(url, page_url or url, kind)
         if not result.matched or not result.filter:
             return None
-        org = _registrable(host)
+        org = registrable(host)
         facts = {"org": org, "category": self._category, "known_as": [self.facts["title"]]}
         return slug(org), facts, f"list:{self.name} filter:{result.filter}"
 
     def cookie_lookup(
-        self, name: str, third_host: str | None, page_hosts: Iterable[str]
+        self, name: str, third_host: str | None, page: PageContext
     ) -> tuple[str, dict[str, Any], str] | None:
         """A cookie's hit: its third-party domain is ours (``third_host``), or the list says
-        the scripts of a domain requested on this page (``page_hosts``) write ``name``."""
+        the scripts of a domain requested on ``page`` (``page.hosts``) write ``name``."""
         if self._engine is not None:
             return None  # adblock filters name URLs, not cookie domains
         probe = third_host
@@ -246,7 +246,7 @@ class PublicList:
                 return key, self._services[key], pattern
             probe = probe.partition(".")[2]
         owners = self._cookies.get(name) or set()
-        for host in page_hosts if owners else ():  # in the order the page asked them
+        for host in page.hosts if owners else ():  # in the order the page asked them
             probe = host
             while probe:
                 key = self._domains.get(probe) if probe in owners else None
@@ -266,24 +266,6 @@ def _engine(filters: list[str], path: Path) -> Any:
         raise SignatureError(f"{path}: the adblock engine refused it ({exc})") from None
 
 
-# suffix_list_urls=(): offline, the snapshot shipped in the wheel (as scanner does). Built on
-# first use only (reading the snapshot takes milliseconds).
-_extractor: list[Any] = []
-
-
-@functools.lru_cache(maxsize=16384)
-def _registrable(host: str) -> str:
-    """``a.trk.example.net`` -> ``example.net`` (tldextract's bundled suffix list, offline)."""
-    if not _extractor:
-        _extractor.append(
-            tldextract.TLDExtract(
-                suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-            )
-        )
-    ext = _extractor[0](host)
-    return f"{ext.domain}.{ext.suffix}" if ext.domain and ext.suffix else host
-
-
 def read_lists(paths: Iterable[Path] | None = None) -> list[PublicList]:
     """Load installed lists (default: the lists dir), the ones naming organisations first."""
     loaded = [PublicList(read_compiled(p), p) for p in (list_files() if paths is None else paths)]
@@ -296,19 +278,16 @@ class ListedDB(SignatureDB):
     Example::
 
         db = ListedDB(services, read_lists())
-        db.match_request("https://trk.example.net/t.js", "script",
-                         page_url="https://www.example.com/")
+        shop, trk = "https://www.example.com/", "https://trk.example.net/t.js"
+        db.match_request(trk, "script", page_url=shop)
+        db.match_cookie("_trk", "www.example.com", page=page_context(shop, [trk]))
     """
 
     def __init__(self, services: Iterable[Service], lists: list[PublicList]):
         super().__init__(services)
         self.public_lists = lists
+        # The services built from list entries, by (list, key): a cache, not page state.
         self._listed: dict[tuple[str, str], Service] = {}
-        # The page being matched (see the module docstring): its site and the hosts it asked.
-        self._page: str | None = None
-        self._page_site: str | None = None
-        self._page_hosts: dict[str, None] = {}  # in the order the page asked them
-        self._cookies_asked = False
 
     def match_request(
         self,
@@ -324,12 +303,10 @@ class ListedDB(SignatureDB):
         ``page_url`` (the page that made the request) lets adblock ``$third-party`` filters
         apply; without it every request counts as first party for them.
         """
-        host = host_of(url)[0]
-        if page_url is not None and self.public_lists:
-            self._note_page(page_url, host)
         found = super().match_request(url, resource_type, method, body_keys)
         if found is not None or not self.public_lists:
             return found
+        host = host_of(url)[0]
         for public in self.public_lists:
             hit = public.lookup(url, host, resource_type, page_url)
             if hit is not None:
@@ -339,27 +316,23 @@ class ListedDB(SignatureDB):
                 return Match(service.id, pattern, service, "request", _CONFIDENCE[kind])
         return None
 
-    def _note_page(self, page_url: str, host: str) -> None:
-        if page_url != self._page or self._cookies_asked:  # a new page (or phase): start over
-            self._page, self._page_hosts, self._cookies_asked = page_url, {}, False
-            self._page_site = _registrable(host_of(page_url)[0])
-        self._page_hosts[host] = None
-
-    def match_cookie(self, name: str, domain: str | None = None) -> Match | None:
-        """Ours first (``SignatureDB.match_cookie``); then the lists, for the current page.
+    def match_cookie(
+        self, name: str, domain: str | None = None, *, page: PageContext | None = None
+    ) -> Match | None:
+        """Ours first (``SignatureDB.match_cookie``); then the lists, for the given ``page``.
 
         A list names a cookie when its domain is one of the list's and belongs to another
         site than the page's (a third-party cookie), or when the list says that the scripts
         of a host requested on this page write a cookie of that name (Tracker Radar).
+        Without ``page`` the lists are not asked: neither rule can be decided.
         """
         found = super().match_cookie(name, domain)
-        if found is not None or not self.public_lists or self._page is None:
+        if found is not None or not self.public_lists or page is None:
             return found
-        self._cookies_asked = True
         host = (domain or "").removeprefix(".").lower()
-        third = host if host and _registrable(host) != self._page_site else None
+        third = host if host and registrable(host) != page.site else None
         for public in self.public_lists:
-            hit = public.cookie_lookup(name, third, self._page_hosts)
+            hit = public.cookie_lookup(name, third, page)
             if hit is not None:
                 key, facts, pattern = hit
                 service = self._service_of(public, key, facts)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from .errors import SignatureError
 from .model import Match, Service
+from .page import PageContext, host_of
 from .urlrules import ShapedRules, UrlRule, shaped, url_pattern, url_rule
 from .wildcard import CONFIDENCE as WILDCARD_CONFIDENCE
 from .wildcard import WILDCARD, WildcardIndex
@@ -55,29 +56,6 @@ class _Suffix:
 
 
 _BASE = {"exact": 0.9, "prefix": 0.8, "regex": 0.7}
-_SPLIT_URL = re.compile(r"(?:[^:/?#]*://)?([^/?#]*)(.*)", re.S)
-
-
-def host_of(url: str) -> tuple[str, str]:
-    """Split ``url`` into (lowercase host, path-and-query); a bare host is accepted.
-
-    Example::
-
-        >>> host_of("https://user@A.mjt.lu:443/x?y=1")
-        ('a.mjt.lu', '/x?y=1')
-        >>> host_of("cdn.segment.com")
-        ('cdn.segment.com', '')
-        >>> host_of("cdn.segment.com/r?u=https://evil.example/")
-        ('cdn.segment.com', '/r?u=https://evil.example/')
-    """
-    # The scheme is optional (a bare host), and only counts before the first / ? or #:
-    # "cdn.example/r?u=https://x" is on cdn.example, not on x.
-    netloc, tail = _SPLIT_URL.match(url).groups()  # type: ignore[union-attr]  # always matches
-    if "@" in netloc:
-        netloc = netloc.rpartition("@")[2]
-    if netloc.startswith("["):  # IPv6 literal
-        return netloc[: netloc.find("]") + 1].lower(), tail
-    return netloc.partition(":")[0].rstrip(".").lower(), tail
 
 
 def _domain_agrees(cookie_domain: str, rule_domain: str) -> bool:
@@ -304,9 +282,14 @@ class SignatureDB:
         resource_type: str | None = None,
         method: str | None = None,
         body_keys: Iterable[str] | None = None,
+        *,
+        page_url: str | None = None,
     ) -> Match | None:
         """Match a request URL: URL rules of each host suffix, then the host rule, and only
         when no host suffix matched, the any-host (``host = "*"``) rules.
+
+        ``page_url`` (the page that made the request) is accepted so that every database is
+        called alike; only public lists use it (``signatures.lists.ListedDB``).
 
         ``resource_type`` is Playwright's (``script``, ``image``...); rules that name a
         resource only match requests of that type. ``method`` and ``body_keys`` (the
@@ -345,8 +328,13 @@ class SignatureDB:
                 return found or self._wildcard.lookup(tail, resource_type)
             host = host[dot + 1 :]
 
-    def match_cookie(self, name: str, domain: str | None = None) -> Match | None:
+    def match_cookie(
+        self, name: str, domain: str | None = None, *, page: PageContext | None = None
+    ) -> Match | None:
         """Match a cookie by name (exact, longest prefix, regex) and, if given, its domain.
+
+        ``page`` (the visit the cookie was seen on, ``signatures.page``) is accepted so that
+        every database is called alike; our own rules do not need it, public lists do.
 
         Example::
 

@@ -190,3 +190,20 @@ def test_hostile_site_data_is_escaped(dashboard):  # noqa: F811
         assert tags.scripts == [{"src": "/static/app.js", "defer": None}], path
         assert not tags.handlers and "img" not in tags.names, (path, tags.handlers)
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in client.get("/").text
+
+
+def test_a_store_that_cannot_be_read_is_one_line_not_a_crash(tmp_path) -> None:
+    import sqlite3
+    from html import unescape
+
+    store = str(tmp_path / "s.sqlite")
+    sched.add_schedule("https://www.example.org/", every=60, store=store)
+    with sqlite3.connect(store) as conn:
+        conn.execute("UPDATE apscheduler_jobs SET job_state = x'00ff00'")
+    app = create_app(Settings(db=str(tmp_path / "h.sqlite"), store=store))
+    with TestClient(app, base_url=LOCAL, raise_server_exceptions=False) as client:
+        for path in ("/api/schedules", "/schedules", "/"):
+            page = client.get(path)
+            assert page.status_code == 500, path
+            assert "Internal Server Error" not in page.text, path
+            assert "schedule 'www.example.org' cannot be read" in unescape(page.text), path

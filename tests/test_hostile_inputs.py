@@ -1,6 +1,7 @@
 """Careless input at run time (issue #11, part 7): broken or locked history and schedule
 databases, bad database URLs, deeply nested JSON, a full disk and absurd intervals give one line
-and exit 2, never a traceback. The hostile pages and processes are in test_hostile_runtime.py.
+and exit 2, never a traceback. The hostile pages are in test_hostile_runtime.py, the processes
+in test_hostile_signals.py.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_errors import assert_one_line_exit_2, invoke
 
-from scanner.cli import cli
 from scanner.fleet import history
 from scanner.fleet import schedule as sched
 
@@ -22,19 +22,6 @@ BUSY = "https://busy.example.com/"
 
 
 # -- databases: one line, exit 2 ---------------------------------------------------------------
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args))
-
-
-def assert_one_line_exit_2(result, *words: str) -> None:
-    assert result.exit_code == 2, (result.output, result.exception)
-    assert "Traceback" not in result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    for word in words:
-        assert word in lines[0], result.output
 
 
 def broken_database(kind: str, tmp_path: Path) -> str:

@@ -317,27 +317,26 @@ def test_cookies_from_lists_need_the_page_that_shows_them(tmp_path, data_home):
     folder.mkdir(parents=True)
     write(folder, "trk.example.net.json", RADAR_TRK)
     lists.add_list(tmp_path / "domains", "tracker-radar")
-    db = signatures.load()
-    shop, other = "https://shop.example.com/", "https://shop.example.com/other"
-    assert db.match_cookie("_trk", "shop.example.com") is None  # no page asked yet
-    db.match_request(other, "document", page_url=other)
-    assert db.match_cookie("_trk", "shop.example.com") is None  # the tracker is not on this page
-    db.match_request(shop, "document", page_url=shop)
-    db.match_request("https://trk.example.net/t.js", "script", page_url=shop)
-    first = db.match_cookie("_trk", ".shop.example.com")
+    db, shop, other = signatures.load(), "https://shop.example.com/", "https://shop.example.com/o"
+    on_shop = signatures.page_context(shop, [shop, "https://trk.example.net/t.js"])
+    assert db.match_cookie("_trk", "shop.example.com") is None  # no page given
+    assert db.match_cookie("trk_uid", "trk.example.net") is None  # nor for a third party
+    page = signatures.page_context(other, [other])
+    assert db.match_cookie("_trk", "shop.example.com", page=page) is None  # tracker not here
+    first = db.match_cookie("_trk", ".shop.example.com", page=on_shop)
     assert (first.pattern, first.signature_id, first.kind, first.confidence) == (
         "list:tracker-radar cookie:_trk domain:trk.example.net", "trackco", "cookie", 0.7,
     )  # fmt: skip
-    third = db.match_cookie("trk_uid", "trk.example.net")
+    third = db.match_cookie("trk_uid", "trk.example.net", page=on_shop)
     assert third.pattern == "list:tracker-radar cookie-domain:trk.example.net"
-    assert not db.match_cookie("_ga", ".shop.example.com").pattern.startswith("list:")  # ours
-    assert db.match_cookie("lang", "shop.example.com") is None
+    assert not db.match_cookie("_ga", ".shop.example.com", page=on_shop).pattern.startswith("l")
+    assert db.match_cookie("lang", "shop.example.com", page=on_shop) is None
     # the cookies of the tracker's own site, scanned as a site, are not third-party cookies
-    db.match_request("https://trk.example.net/", "document", page_url="https://trk.example.net/")
-    assert db.match_cookie("session", "trk.example.net") is None
-    # a new visit of the same page starts over: its cookies need its own requests
-    db.match_request(shop, "document", page_url=shop)
-    assert db.match_cookie("_trk", "shop.example.com") is None
+    page = signatures.page_context("https://trk.example.net/", ["https://trk.example.net/"])
+    assert db.match_cookie("session", "trk.example.net", page=page) is None
+    # no state is kept between calls: the same question gets the same answer, in any order
+    assert db.match_cookie("_trk", "shop.example.com", page=on_shop) == first
+    assert db.match_cookie("_trk", "shop.example.com", page=signatures.page_context(shop)) is None
 
 
 # -- the need for consent a list's category gives ----------------------------------------------

@@ -1,20 +1,28 @@
 """Reports of services known only from a public tracker list (issue #12 item 5): every format
 says "known to <list> (<format>) as <organisation>, <category>; matched <rule>" and that the
 service is no reviewed signature of ours, escapes what the list file says, and the one real
-scan that only a list names (Tracker Radar: its request, its cookies, a high finding)."""
+scan that only a list names (Tracker Radar: its request, its cookies, a high finding). JUnit
+and the dashboard (without a browser: Starlette's TestClient over a history recorded here, as
+tests/test_dashboard.py does) say the same sentence."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
+from xml.etree import ElementTree as ET
 
 import pytest
 from conftest import scan_local
+from starlette.testclient import TestClient
 from test_public_lists import DISCONNECT, RADAR_TRK, demo_like_result, write
 
 import reports
+from reports.listed import LIST_CAVEAT
 from reports.tables import build_tables
+from scanner.dashboard import Settings, create_app
+from scanner.fleet import history
 from scanner.pipeline import analyse
 from signatures import lists
 
@@ -84,6 +92,70 @@ def test_what_a_list_file_says_is_escaped(tmp_path, data_home, demo_like):
     assert any(HOSTILE in (r["public_list"] or "") for r in rows)
     for row in rows:
         assert not any((v or "").startswith(("=", "+", "-", "@")) for v in row.values())
+
+
+def junit_finding_texts(result) -> dict[str, str]:
+    """The text of each JUnit failure or system-out, by test case name."""
+    root = ET.fromstring(reports.render(result, "junit"))
+    texts = {}
+    for case in root.iter("testcase"):
+        for part in (*case.iter("failure"), *case.iter("system-out")):
+            texts[case.get("name")] = part.text or ""
+    return texts
+
+
+def test_junit_says_where_a_list_service_came_from(tmp_path, data_home, demo_like):
+    unlisted = junit_finding_texts(analyse(demo_like))  # no list: judged by its behaviour
+    assert not any(line.startswith("list: ") for t in unlisted.values() for line in t.splitlines())
+    lists.add_list(write(tmp_path, "services.json", DISCONNECT), "disconnect")
+    texts = junit_finding_texts(analyse(demo_like))
+    failure = texts["tracking_before_consent (no-interaction)"]
+    assert f"list: {SENTENCE}; {LIST_CAVEAT}" in failure.splitlines()
+
+
+def test_junit_keeps_what_a_list_file_says_as_text(tmp_path, data_home, demo_like):
+    hostile = {"categories": {"Advertising": [
+        {HOSTILE + "\x1b]0;pwned\x07": {"https://x/": ["trk.example.net"]}}]}}  # fmt: skip
+    lists.add_list(write(tmp_path, "services.json", hostile), "disconnect")
+    xml = reports.render(analyse(demo_like), "junit")
+    assert "<img" not in xml and "&lt;img src=x onerror=alert(1)&gt;" in xml
+    assert "\x1b" not in xml  # no terminal escape reaches a CI log
+    failure = junit_finding_texts(analyse(demo_like))["tracking_before_consent (no-interaction)"]
+    assert f"list: known to Disconnect (disconnect) as {HOSTILE}" in failure
+
+
+@pytest.fixture
+def listed_dashboard(tmp_path, data_home, demo_like):
+    """A history of two scans of one site, the latest with a service only a list knows (its
+    organisation a payload), and the dashboard over it."""
+    db = str(tmp_path / "history.sqlite")
+    first = dataclasses.replace(analyse(demo_like), started_at="2025-01-06T10:00:00+00:00")
+    ids = {"before": history.record(first, db)}
+    hostile = {"categories": {"Advertising": [{HOSTILE: {"https://x/": ["trk.example.net"]}}]}}
+    lists.add_list(write(tmp_path, "services.json", hostile), "disconnect")
+    later = dataclasses.replace(analyse(demo_like), started_at="2025-03-04T10:00:00+00:00")
+    ids["listed"] = history.record(later, db)
+    app = create_app(Settings(db=db, store=str(tmp_path / "s.sqlite"), out_dir=str(tmp_path)))
+    with TestClient(app, base_url="http://127.0.0.1:8765") as client:
+        yield client, ids
+    history.dispose()
+
+
+def test_dashboard_site_and_scan_say_where_a_list_service_came_from(listed_dashboard):
+    client, ids = listed_dashboard
+    said = f"known to Disconnect (disconnect) as {HOSTILE}, Advertising; matched "
+    scan = client.get(f"/api/scans/{ids['listed']}").json()
+    assert [(s["name"], s["text"][: len(said)]) for s in scan["listed"]] == [(HOSTILE, said)]
+    assert scan["listed"][0]["caveat"] == LIST_CAVEAT
+    assert client.get(f"/api/scans/{ids['before']}").json()["listed"] == []
+    site = client.get("/api/site", params={"site": "https://unknown.example.com/"}).json()
+    assert site["scans"][0]["listed"] == scan["listed"] and site["scans"][1]["listed"] == []
+    html = client.get("/site", params={"site": "https://unknown.example.com/"}).text
+    assert "Known only from a public list" in html and "reviewed signatures" in html
+    assert "<img src=x" not in html  # escaped as every other fact of the page
+    assert "From a public list: known to Disconnect (disconnect) as &lt;img src=x" in html
+    diff = client.get("/diff", params={"old": ids["before"], "new": ids["listed"]}).text
+    assert diff.count("Known only from a public list") == 1 and "<img src=x" not in diff
 
 
 # -- one real scan -------------------------------------------------------------------------

@@ -8,8 +8,14 @@ A service known only from a public tracker list the user installed (``signatures
 carries a ``public_list`` table in its facts (list, format, title, licence, the list's own
 category words); ``match_result`` adds ``matched``, the distinct list rules that matched
 (``list:easyprivacy filter:||trk.example.net^``, at most ``MAX_LIST_RULES``), so a report can
-say "known to EasyPrivacy as ..." and show the rule. The page URL is passed to such a database
-so that adblock ``$third-party`` filters apply.
+say "known to EasyPrivacy as ..." and show the rule.
+
+Every database is called alike, with the page of each observation: a request with the URL of
+its visit (``page_url``, for adblock ``$third-party`` filters), a cookie with the visit's
+``PageContext`` (its site and the hosts it requested, ``signatures.page_context``), built
+once per visit that has cookies. Our own signatures ignore both; a public list needs the
+page to tell a third-party cookie and to name a cookie by the script that writes it. The
+database keeps no page between calls, so the order of the lookups does not matter.
 
 Example::
 
@@ -35,21 +41,24 @@ def load_signatures() -> Any:
 
 def match_result(result: ScanResult, db: Any = None) -> ScanResult:
     """Return ``result`` with ``matches`` and ``services`` filled from ``db``."""
+    from signatures import page_context
+
     db = db if db is not None else load_signatures()
     matches: list[Match] = []
     services: dict[str, dict[str, Any]] = dict(result.services)
 
-    def request(url: str, rtype: str, method: str, keys: Any, page: str | None) -> Any:
-        if page is None:  # a plain SignatureDB: no public list to tell the page to
-            return db.match_request(url, rtype, method=method, body_keys=keys)  # its shape
-        return db.match_request(url, rtype, method=method, body_keys=keys, page_url=page)
+    def request(url: str, rtype: str, method: str, keys: Any, page_url: str) -> Any:
+        return db.match_request(url, rtype, method=method, body_keys=keys, page_url=page_url)
 
-    lookups = {"request": request, "cookie": db.match_cookie, "storage": db.match_storage}
+    def cookie(name: str, domain: str, page: Any) -> Any:
+        return db.match_cookie(name, domain, page=page)
+
+    lookups = {"request": request, "cookie": cookie, "storage": db.match_storage}
     fresh: set[str] = set()
-    listed = bool(getattr(db, "public_lists", None))  # a signatures.ListedDB with lists
     for phase in result.phases:
         for visit in phase.visits:
-            page = visit.url if listed else None
+            url = visit.url
+            page = page_context(url, [r.url for r in visit.requests]) if visit.cookies else None
             # (kind, value the match shows, what makes it distinct on a page, lookup arguments)
             observations: list[tuple[MatchKind, str, Any, tuple[Any, ...]]] = [
                 *(
@@ -57,12 +66,12 @@ def match_result(result: ScanResult, db: Any = None) -> ScanResult:
                         "request",
                         r.url,
                         (r.url, r.body_keys),
-                        (r.url, r.resource_type, r.method, r.body_keys, page),
+                        (r.url, r.resource_type, r.method, r.body_keys, url),
                     )
                     for r in visit.requests
                 ),
                 *(
-                    ("cookie", c.name, (c.name, c.domain), (c.name, c.domain))
+                    ("cookie", c.name, (c.name, c.domain), (c.name, c.domain, page))
                     for c in visit.cookies
                 ),
                 *(("storage", i.key, i.key, (i.key, i.kind)) for i in visit.storage),

@@ -43,7 +43,7 @@ from scanner.dashboard.chart import trend_svg
 from scanner.dashboard.security import CSRF_FIELD, Guard, checked_form, new_csrf_token
 from scanner.dashboard.settings import Settings
 from scanner.dashboard.tasks import Tasks
-from scanner.errors import ConfigError, ScheduleError
+from scanner.errors import ConfigError, CookiescanError, ScheduleError, first_line
 from scanner.model import PHASES
 
 HERE = Path(__file__).parent
@@ -153,6 +153,8 @@ async def _build(build: Builder, request: Request) -> dict[str, Any]:
         raise HTTPException(404, str(exc.args[0]) if exc.args else "not found") from None
     except (ValueError, ConfigError) as exc:
         raise HTTPException(400, str(exc)) from None
+    except CookiescanError as exc:  # a history or schedule store that cannot be read
+        raise HTTPException(500, first_line(exc)) from None
 
 
 def render(

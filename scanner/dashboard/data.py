@@ -3,7 +3,9 @@
 One function per page, each returning plain JSON: the JSON endpoints send it as it is and the
 HTML pages render it, so the two cannot disagree. A recorded result never changes, so what is
 drawn from one scan (``scan_facts``) or from two (``change_summary``) is cached by database
-and scan ids.
+and scan ids. A service known only from a public tracker list is named with the sentence
+every report uses ("known to Disconnect (disconnect) as Trackco, Advertising; matched ...",
+``reports.listed``), in a scan's ``listed``.
 
 Example::
 
@@ -17,6 +19,7 @@ import binascii
 from functools import lru_cache
 from typing import Any
 
+from reports.listed import list_source
 from scanner.analyse.diff import diff_results
 from scanner.dashboard import schedules
 from scanner.fleet import history
@@ -45,7 +48,8 @@ def scan_facts(db: str | None, scan_id: int) -> dict[str, Any]:
 
 def facts_of(result: ScanResult) -> dict[str, Any]:
     """The verdict, the findings by severity (the verdict itself aside), the services that
-    need consent seen before it or after a refusal, the third-party hosts, the evidence."""
+    need consent seen before it or after a refusal, the third-party hosts, the evidence, and
+    the services known only from a public list (``listed``: name, sentence, caveat)."""
     counts = dict.fromkeys(SEVERITIES, 0)
     for finding in result.findings:
         if finding.type != "verdict":
@@ -64,7 +68,20 @@ def facts_of(result: ScanResult) -> dict[str, Any]:
         "before_consent": sorted(s.name for s in services if "tracking_before_consent" in s.issues),
         "after_reject": sorted(s.name for s in services if "tracking_after_reject" in s.issues),
         "evidence": sorted(evidence_files(result)),
+        "listed": listed_services(result),
     }
+
+
+def listed_services(result: ScanResult) -> list[dict[str, str]]:
+    """The services of ``result`` that only a public list knows, by name: each with the
+    sentence that says where it came from and the caveat (``reports.listed``)."""
+    rows = []
+    for service_id, facts in result.services.items():
+        source = list_source(facts)
+        if source is not None:
+            rows.append({"id": str(service_id), "name": source["organisation"],
+                         "text": source["text"], "caveat": source["caveat"]})  # fmt: skip
+    return sorted(rows, key=lambda row: (row["name"].lower(), row["id"]))
 
 
 def evidence_files(result: ScanResult) -> dict[str, str]:
@@ -138,7 +155,8 @@ def sites(
     rows = []
     for site, scans in by_site.items():
         latest = scans[0]
-        facts = {k: v for k, v in scan_facts(db, latest["id"]).items() if k != "evidence"}
+        facts = scan_facts(db, latest["id"])
+        facts = {k: v for k, v in facts.items() if k not in ("evidence", "listed")}
         changes = change_summary(db, scans[1]["id"], latest["id"]) if len(scans) > 1 else None
         runs = [s["next_run_time"] for s in planned.get(site, []) if s["next_run_time"]]
         rows.append(

@@ -13,10 +13,13 @@ and, when a webhook is set and findings are new (or the scan failed), a JSON sum
 POSTed to it, signed and retried (``scanner.fleet.webhook``).
 
 A store that cannot be used (corrupt, truncated, locked, read-only, a directory, a bad URL,
-a schedule that cannot be read back) raises ``StoreError`` before anything is changed:
-APScheduler would delete a schedule it cannot read. Stopping the scheduler (``stop``,
-``stop_after``, SIGINT, SIGTERM) stops the scans in flight too: their worker processes are
-killed, and the pages they finished stay in their journals.
+a schedule that cannot be read back, down to its function) raises ``StoreError`` before
+anything is changed: APScheduler would delete a schedule it cannot read. Schedules that an
+older cookiescan wrote, naming a function that has moved since, are pointed at its new place
+first, whenever the store is opened (``scanner.fleet.storemigrate``).
+
+Stopping the scheduler (``stop``, ``stop_after``, SIGINT, SIGTERM) stops the scans in flight
+too: their worker processes are killed, and the pages they finished stay in their journals.
 
 Example::
 
@@ -40,9 +43,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.util import ref_to_obj
 
 from scanner.errors import ConfigError, ScheduleError  # ScheduleError: as before
 from scanner.fleet.history import (
@@ -62,6 +67,7 @@ from scanner.fleet.runs import (  # noqa: F401 - stored schedules name run_sched
     send_report,
 )
 from scanner.fleet.sites import canonical_url, config_from_dict, slug
+from scanner.fleet.storemigrate import migrate_refs
 from scanner.fleet.triggers import parse_trigger
 
 log = logging.getLogger("cookiescan.schedule")
@@ -81,13 +87,20 @@ def store_url(store: str | Path | None = None) -> str:
 
 
 def make_scheduler(
-    store: str | Path | None = None, *, workers: int = 1, name: str = "cookiescan-scan"
+    store: str | Path | None = None,
+    *,
+    workers: int = 1,
+    name: str = "cookiescan-scan",
+    migrate: bool = True,
 ) -> BackgroundScheduler:
     """A scheduler on the persistent store; ``workers`` scans may run at once, in threads
-    named ``{name}_N``."""
+    named ``{name}_N``. Schedules an older cookiescan wrote are moved to the current function
+    first (``migrate``; ``check_store`` has done it when it ran just before)."""
     url = store_url(store)
     try:
         jobstore = SQLAlchemyJobStore(url=url)
+        if migrate:
+            migrate_refs(jobstore.engine, jobstore.jobs_t)
     except STORE_ERRORS as exc:
         raise store_error(STORE, url, exc) from None
     return BackgroundScheduler(
@@ -101,9 +114,13 @@ def make_scheduler(
 
 
 def check_store(store: str | Path | None = None) -> None:
-    """Open the store and read every schedule back; ``StoreError`` when that fails.
+    """Open the store, move older schedules, read every schedule back; ``StoreError`` when
+    that fails.
 
-    APScheduler deletes a schedule it cannot read back; this refuses the store instead.
+    Schedules naming a function where an older cookiescan had it are rewritten first
+    (``scanner.fleet.storemigrate``). Then each is read back as APScheduler reads it, down to
+    importing its function: APScheduler deletes a schedule it cannot read back; this refuses
+    the store instead, and leaves the schedule as it is.
     """
     url = store_url(store)
     if sqlite_directory(url):
@@ -114,6 +131,7 @@ def check_store(store: str | Path | None = None) -> None:
         raise store_error(STORE, url, exc) from None
     try:
         jobstore.jobs_t.create(jobstore.engine, checkfirst=True)
+        migrate_refs(jobstore.engine, jobstore.jobs_t)
         with jobstore.engine.connect() as conn:
             rows = conn.execute(jobstore.jobs_t.select()).all()
     except STORE_ERRORS as exc:
@@ -121,21 +139,38 @@ def check_store(store: str | Path | None = None) -> None:
     finally:
         jobstore.engine.dispose()
     for row in rows:
-        try:
-            pickle.loads(row.job_state)  # noqa: S301 - our own store, as APScheduler reads it
-        except Exception as exc:  # noqa: BLE001 - any way a stored job cannot be read
-            raise StoreError(
-                f"{STORE} {shown(url)}: schedule {row.id!r} cannot be read "
-                f"({type(exc).__name__}); remove it with `cookiescan schedule remove`"
-                " once the store is repaired, or restore the store from a backup"
-            ) from None
+        problem = _unreadable(row.job_state)
+        if problem:
+            raise StoreError(f"{STORE} {shown(url)}: schedule {row.id!r} {problem}")
+
+
+def _unreadable(job_state: bytes) -> str | None:
+    """Why APScheduler could not restore this stored job (None when it could)."""
+    try:
+        state = pickle.loads(job_state)  # noqa: S301 - our own store, as APScheduler reads it
+        func = state.get("func") if isinstance(state, dict) else None
+        if isinstance(func, str):
+            try:
+                ref_to_obj(func)
+            except LookupError:  # its module or its name is not there
+                return (
+                    f"names a function this cookiescan does not have ({func!r}); use the"
+                    " cookiescan that added it, or restore the store from a backup"
+                )
+        Job.__new__(Job).__setstate__(state)  # as APScheduler restores it
+    except Exception as exc:  # noqa: BLE001 - any way a stored job cannot be read
+        return (
+            f"cannot be read ({type(exc).__name__}); remove it with `cookiescan schedule"
+            " remove` once the store is repaired, or restore the store from a backup"
+        )
+    return None
 
 
 @contextmanager
 def _paused(store: str | Path | None) -> Iterator[BackgroundScheduler]:
     """A scheduler that reads and writes the store but runs nothing (add, list, remove)."""
     check_store(store)
-    scheduler = make_scheduler(store)
+    scheduler = make_scheduler(store, migrate=False)
     try:
         scheduler.start(paused=True)
         yield scheduler
@@ -143,7 +178,7 @@ def _paused(store: str | Path | None) -> Iterator[BackgroundScheduler]:
         raise store_error(STORE, store_url(store), exc) from None
     finally:
         if scheduler.running:
-            scheduler.shutdown(wait=False)
+            _shutdown(scheduler, wait=False)
 
 
 def add_schedule(
@@ -254,7 +289,7 @@ def run_scheduler(
     check_store(store)
     with _lock(store):
         name = f"cookiescan-scheduler-{next(_numbers)}"
-        scheduler = make_scheduler(store, workers=workers, name=name)
+        scheduler = make_scheduler(store, workers=workers, name=name, migrate=False)
         # A no-op job in memory wakes the scheduler up, so it re-reads the store.
         scheduler.add_jobstore("memory", alias="internal")
         scheduler.add_job(_wake, "interval", seconds=poll, jobstore="internal", id="wake")
@@ -271,11 +306,18 @@ def run_scheduler(
             stop.wait(stop_after)
         finally:
             stop.set()  # the scans in flight see it and stop (``run_scheduled_scan``)
-            scheduler.shutdown(wait=True)
+            _shutdown(scheduler, wait=True)
             _STOPS.pop(name, None)
             _QUEUES.pop(name, None)
             _restore_signals(previous)
             log.info("scheduler stopped")
+
+
+def _shutdown(scheduler: BackgroundScheduler, *, wait: bool) -> None:
+    """Stop ``scheduler``, then close its store's connections again: its thread, woken up to
+    stop, looks at the store once more after APScheduler closed it (a connection left open)."""
+    scheduler.shutdown(wait=wait)
+    scheduler._lookup_jobstore("default").shutdown()  # noqa: SLF001 - no public accessor
 
 
 def _wake() -> None:
