@@ -83,6 +83,7 @@ def render(
     changes: dict[str, Any] | None = None,
     printer: Printer | None = None,
     screenshots: str = "embed",
+    pack: Any = None,
 ) -> str | bytes:
     """``result`` as one document in format ``fmt`` (``bytes`` for xlsx and pdf, ``str``
     otherwise).
@@ -91,13 +92,16 @@ def render(
     ``changes`` (``diff_results(old, result)``) adds "Changes since the previous scan" to
     ``html`` and ``md``. ``pdf`` needs ``printer``: the HTML report goes in, PDF bytes out.
     ``screenshots`` (json): ``embed`` (data URIs) or ``omit``; HTML always embeds them.
+    ``pack`` (html, pdf): an evidence pack's page screenshots (``reports.pages``).
     """
     if screenshots not in ("embed", "omit"):
         raise ReportError(f"screenshots={screenshots!r}: render() can only embed or omit them")
     if fmt in PRINTED_FORMATS:
         if printer is None:
             raise ReportError(f"--format {fmt} needs a browser to print it: pass printer=")
-        html = render(result, "html", include_cookie_values=include_cookie_values, changes=changes)
+        html = render(
+            result, "html", include_cookie_values=include_cookie_values, changes=changes, pack=pack
+        )
         return printer(str(html))
     if fmt == "json":
         data = json_data(result, include_cookie_values=include_cookie_values)
@@ -107,7 +111,9 @@ def render(
     if fmt == "html":
         from .html import render_html
 
-        return render_html(result, include_cookie_values=include_cookie_values, changes=changes)
+        return render_html(
+            result, include_cookie_values=include_cookie_values, changes=changes, pack=pack
+        )
     if fmt == "md":
         from .md import render_md
 
@@ -134,6 +140,7 @@ def write(
     changes: dict[str, Any] | None = None,
     printer: Printer | None = None,
     screenshots: str = "files",
+    pack: Any = None,
 ) -> list[Path]:
     """Write ``result`` as ``fmt`` to ``path`` and return the files written.
 
@@ -174,6 +181,7 @@ def write(
             changes=changes,
             printer=printer,
             screenshots="embed" if screenshots == "files" else screenshots,
+            pack=pack,
         )
         if target.parent != Path(""):
             target.parent.mkdir(parents=True, exist_ok=True)

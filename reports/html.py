@@ -28,6 +28,7 @@ from scanner.model import Cookie, Request, ScanResult
 from .changes import build_changes
 from .guide import GUIDE, visitor_text
 from .marks import ConsentMarks
+from .pages import PackPages
 from .summary import banner_line, phase_card, seen_in, status
 from .timeline import COLORS, build_charts
 from .transfers import transfer_summary
@@ -80,13 +81,19 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(
-    result: ScanResult, *, include_cookie_values: bool = False, changes: Any = None
+    result: ScanResult,
+    *,
+    include_cookie_values: bool = False,
+    changes: Any = None,
+    pack: PackPages | None = None,
 ) -> str:
-    """The report as one HTML document (a ``str``); ``changes``: see ``reports.changes``."""
+    """The report as one HTML document (a ``str``); ``changes``: see ``reports.changes``;
+    ``pack``: the page screenshots of the evidence pack the result lies in
+    (``reports.pages.read_pack_pages``), shown under each finding."""
     env = _environment()
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
-    context = build_context(result, include_cookie_values=include_cookie_values)
+    context = build_context(result, include_cookie_values=include_cookie_values, pack=pack)
     return env.get_template("report.html").render(
         **context,
         changes=build_changes(changes, result),
@@ -96,9 +103,12 @@ def render_html(
     )
 
 
-def build_context(result: ScanResult, *, include_cookie_values: bool = False) -> dict[str, Any]:
+def build_context(
+    result: ScanResult, *, include_cookie_values: bool = False, pack: PackPages | None = None
+) -> dict[str, Any]:
     """Everything the template shows, computed here so the template stays simple."""
     view = ResultView(result)
+    position = {id(f): i for i, f in enumerate(result.findings)}
     counts = view.severity_counts()
     marks = ConsentMarks(view)
     categories = _services_by_category(view, marks)
@@ -113,7 +123,11 @@ def build_context(result: ScanResult, *, include_cookie_values: bool = False) ->
         "status": status(view, counts),
         "phase_cards": [phase_card(view, marks, name) for name in PHASE_LABELS],
         "banner": banner_line(view),
-        "findings": [_finding(view, f) for f in findings],
+        "findings": [
+            _finding(view, f) | {"shots": pack.for_finding(position.get(id(f), -1)) if pack else []}
+            for f in findings
+        ],
+        "pack": pack,
         "unknown_findings": unknown_findings,
         "unknown_guide": GUIDE["unknown_third_party"],
         "finding_count": len(findings) + (1 if unknown_findings else 0),

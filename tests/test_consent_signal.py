@@ -17,6 +17,7 @@ import dataclasses
 import pytest
 from conftest import scan_local
 from test_judge import action, clean_phases, kinds, result, site_verdict
+from test_tcstring import header, ranges, tc
 
 import reports
 from scanner.analyse.consent_signal import signal_after_reject
@@ -82,6 +83,20 @@ def test_gpp_only_names_the_gpp_api():
     assert item["purpose_consents"] == list(range(1, 12)) and item["same_as_before"] is True
     assert "GPP API" in f.message and "TCF API and" not in f.message
     assert f.message.endswith("the refusal did not change the signal")
+
+
+def test_gpp_vendor_consents_alone_after_reject_are_a_claim():
+    # No purpose bit set, but vendors 1-40 and 755 keep their consent in the TC string.
+    vendors_only = tc(header() + ranges([(1, 40), (755, 755)], max_id=755))
+    gpp_vendors = GPP_NO | {"gpp_string": f"DBABMA~{vendors_only}"}
+    (f,) = signal_findings(judged(gpp_before=GPP_NO, gpp_after=gpp_vendors))
+    (item,) = f.evidence
+    assert item["kind"] == "gpp" and item["read_from"] == "gpp_string"
+    assert item["purpose_consents"] == [] and item["vendor_consent_count"] == 41
+    assert item["same_as_before"] is False and "purposes [] and 41 vendor(s)" in f.message
+    # The same string cut inside its range entries is unreadable: no claim, no finding.
+    cut = GPP_NO | {"gpp_string": f"DBABMA~{vendors_only[:-8]}"}
+    assert not signal_findings(judged(gpp_before=GPP_NO, gpp_after=cut))
 
 
 def test_both_apis_are_evidence():

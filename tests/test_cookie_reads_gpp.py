@@ -3,7 +3,9 @@
 Two real scans, one phase each:
 
 - ``reads.example.com`` (no-interaction): the site's own script reads ``document.cookie``
-  10,000 times, a third-party widget (``widgets.example.net``) reads the site's ``_ga``, the
+  10,000 times, a third-party widget (``widgets.example.net``) reads the site's ``_ga``; later
+  both read cookies set after them through the Cookie Store API (``get`` by name and by
+  ``{name}``, ``getAll``) while the page renames the items of every promise it can see; the
   page POSTs a Plausible event to its own ``/stats/api/event`` (Plausible behind a
   first-party proxy) and an unrelated JSON body to ``/api/event``, and tries to forge a read
   report;
@@ -68,9 +70,12 @@ def test_each_script_is_credited_with_the_names_it_read_once(reads):
     # app.js read document.cookie 10,000 times: one record, each name once.
     assert set(by_script) == {APP, WIDGET}, by_script
     app, widget = by_script[APP], by_script[WIDGET]
-    assert app.names == ("site_uid", "_ga") and app.party == "first"
+    # cs_pref and cs_opt were set after both scripts read document.cookie: the Cookie Store
+    # API reads found them (app.js: get("cs_pref"), get({name: "cs_opt"}); the widget: getAll).
+    assert app.names == ("site_uid", "_ga", "cs_pref", "cs_opt") and app.party == "first"
     assert widget.party == "third" and widget.host == "widgets.example.net"
-    assert {"site_uid", "_ga"} <= set(widget.names)
+    assert widget.names[:2] == ("site_uid", "_ga")
+    assert set(widget.names) == {"site_uid", "_ga", "cs_pref", "cs_opt"}
     assert {r.frame_origin for r in visit.cookie_reads} == {"https://reads.example.com"}
     assert visit.readers("_ga", "reads.example.com") == (APP, WIDGET)
     assert visit.readers("_ga", "other.example.com") == ()
@@ -80,7 +85,7 @@ def test_each_script_is_credited_with_the_names_it_read_once(reads):
 def test_a_page_cannot_forge_a_read_report(reads):
     visit = start_visit(reads)
     names = {n for r in visit.cookie_reads for n in r.names}
-    assert "forged_read" not in names
+    assert "forged_read" not in names  # neither forged calls nor a page-wrapped then()
     assert not any("google-analytics" in r.script for r in visit.cookie_reads)
 
 
@@ -95,7 +100,8 @@ def test_a_third_party_reader_is_evidence_and_shows_in_the_reports(reads):
     assert row["read_by"] == f"{APP} {WIDGET}"
     md = reports.render(reads, "md")
     assert "## Cookies read by scripts (2)" in md
-    row = f"| {esc(WIDGET)} | third | {esc('https://reads.example.com')} | {esc('_ga, site_uid')} |"
+    names = "_ga, cs_opt, cs_pref, site_uid"
+    row = f"| {esc(WIDGET)} | third | {esc('https://reads.example.com')} | {esc(names)} |"
     assert row in md
     assert f"read by {APP}, {WIDGET}" in reports.render(reads, "html")
 

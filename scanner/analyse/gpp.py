@@ -7,7 +7,7 @@ sections (``usnat``, ``usca``...) are opt-out signals, and a visitor who has not
 before any choice is no finding. The purposes are read from the CMP's own parsed sections
 when it gave them (``PurposeConsents``, booleans; ``VendorConsents``, ids), else decoded from
 the GPP string: its TCF EU v2 section is a TC string, whose core segment holds the purpose
-consents as 24 bits from bit 152.
+and vendor consents (``scanner.analyse.tcstring.decode_core``).
 
 Example::
 
@@ -20,14 +20,12 @@ Example::
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
+
+from scanner.analyse.tcstring import decode_core
 
 #: The GPP section id and name of the EU TCF v2 section.
 TCF_EU_ID, TCF_EU = 2, "tcfeuv2"
-#: Where the purpose consents sit in a TC string's core segment (TCF v2.x).
-_PURPOSES_AT, _PURPOSES = 152, 24
 
 
 def gpp_consent(data: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -82,18 +80,12 @@ def _from_string(data: dict[str, Any]) -> dict[str, Any] | None:
     parts = text.split("~")[1:]  # after the header, one part per section, in section_list order
     if len(parts) != len(ids):
         return None
-    core = parts[ids.index(TCF_EU_ID)].split(".")[0]
-    try:
-        raw = base64.urlsafe_b64decode(core + "=" * (-len(core) % 4))
-    except (binascii.Error, ValueError):
+    core = decode_core(parts[ids.index(TCF_EU_ID)])
+    if core is None:
         return None
-    bits = "".join(f"{byte:08b}" for byte in raw)
-    if len(bits) < _PURPOSES_AT + _PURPOSES or int(bits[:6], 2) != 2:
-        return None
-    field = bits[_PURPOSES_AT : _PURPOSES_AT + _PURPOSES]
     return {
         "section": TCF_EU,
-        "purpose_consents": [i + 1 for i, bit in enumerate(field) if bit == "1"],
-        "vendor_consent_count": 0,  # the vendor section is not decoded
+        "purpose_consents": list(core.purpose_consents),
+        "vendor_consent_count": core.vendor_consent_count,
         "read_from": "gpp_string",
     }

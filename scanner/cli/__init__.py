@@ -150,7 +150,10 @@ def scan(
     with progress_display(progress_mode, quiet=quiet) as progress:
         result = _run(config, demo=url is None, journal=journal, echo=echo, progress=progress)
     target = str(default_result_path(result)) if summary else output
-    problem = save_result(result, fmt, target, config.include_cookie_values, embed_screenshots)
+    evidence = Path(config.evidence_dir) / "result.json" if config.evidence_dir else None
+    pack = _pack_pages(fmt, evidence) if evidence else None
+    values = config.include_cookie_values
+    problem = save_result(result, fmt, target, values, embed_screenshots, pack)
     if problem is None:
         journal.unlink(missing_ok=True)  # only now: the result is safely somewhere
     pages = sum(len(p.visits) for p in result.phases)
@@ -301,7 +304,8 @@ def report(
         cookiescan report result.json --embed-screenshots -o one-file.json
 
     Banner screenshots saved beside RESULT (RESULT's stem + .screenshots/) are read
-    from that folder only.
+    from that folder only. A RESULT inside an evidence pack (scan --evidence DIR, so
+    DIR/result.json) shows the screenshots of the pages with a finding in html and pdf.
     """
     check_destination(fmt, output, embed_screenshots=embed_screenshots)
     result = load_result(result_file)
@@ -310,7 +314,18 @@ def report(
         from scanner.analyse.diff import diff_results
 
         changes = diff_results(load_result(since_file), result)
-    write_output(result, fmt, output, include_cookie_values, changes, embed_screenshots)
+    pack = _pack_pages(fmt, result_file)
+    write_output(result, fmt, output, include_cookie_values, changes, embed_screenshots, pack)
+
+
+def _pack_pages(fmt: str, result_file: str | Path) -> Any:
+    """The page screenshots of the evidence pack ``result_file`` lies in, for html and pdf
+    (``reports.pages``); None for other formats or a result outside a pack."""
+    if fmt not in ("html", "pdf"):
+        return None
+    from reports.pages import read_pack_pages
+
+    return read_pack_pages(result_file, warn=say)
 
 
 def _attach_rooms() -> None:

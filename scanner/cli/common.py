@@ -209,8 +209,10 @@ def write_output(
     include_cookie_values: bool = False,
     changes: dict[str, Any] | None = None,
     embed_screenshots: bool = False,
+    pack: Any = None,
 ) -> None:
-    """Render ``result`` as ``fmt`` to ``output`` (stdout when None).
+    """Render ``result`` as ``fmt`` to ``output`` (stdout when None); ``pack``: an evidence
+    pack's page screenshots for html and pdf (``reports.pages``).
 
     ``changes`` (``scanner.analyse.diff.diff_results`` output) adds the "changes since the previous
     scan" section to html and md. JSON keeps the banner screenshots inside only with
@@ -226,6 +228,8 @@ def write_output(
         options["screenshots"] = "omit"
     if changes is not None:
         options["changes"] = changes
+    if pack is not None:
+        options["pack"] = pack
     if fmt in reports.PRINTED_FORMATS:  # pdf: Chromium prints the HTML report
         from scanner.collect.pdf import print_pdf
 

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from scanner.cli.common import InputError, write_output
@@ -84,13 +85,14 @@ def save_result(
     output: str | None,
     include_cookie_values: bool,
     embed_screenshots: bool = False,
+    pack: Any = None,
 ) -> str | None:
     """Write ``result`` as ``fmt`` to ``output`` (stdout when None); the one-line reason when
     that failed (a full disk, stdout closed…), None when it is written. JSON to a file puts
     the banner screenshots in its sibling folder unless ``embed_screenshots``
     (``screenshots_note``)."""
     try:
-        write_output(result, fmt, output, include_cookie_values, None, embed_screenshots)
+        write_output(result, fmt, output, include_cookie_values, None, embed_screenshots, pack)
         if output is None:
             sys.stdout.flush()  # a full stdout fails here, not at exit where nothing can help
     except InputError as exc:

@@ -4,8 +4,9 @@
 frame): it reports each ``document.cookie`` / ``cookieStore`` write, each ``localStorage`` /
 ``sessionStorage.setItem`` and each service-worker registration, with the stack of the script
 that made it, through Playwright bindings. It also reports which script *read* which cookie
-names through ``document.cookie`` (the names in the string returned, never the values): once
-per new (script, name) pair of the frame, as pages read ``document.cookie`` in loops.
+names through ``document.cookie`` (the names in the string returned, never the values) or
+``cookieStore.get`` / ``getAll`` (the names of the items they resolve to): once per new
+(script, name) pair of the frame, as pages read ``document.cookie`` in loops.
 ``STORAGE_JS`` reads a frame's storage keys after the page.
 
 The page must not be able to speak on that channel: a site that could call it would forge
@@ -129,10 +130,20 @@ _HOOK = """
   const SCRIPT = /(https?:\\/\\/[^\\s)]+?)(?::\\d+){1,2}\\)?\\s*$/m;
   const reported = Object.create(null);
   let pairs = 0, lastValue = null, lastScript = null;
+  const scriptOf = () => {
+    const found = apply(exec, SCRIPT, [stack()]);
+    return found ? found[1] : "";
+  };
+  // ``names`` plus ``name`` when the (script, name) pair is new for this frame.
+  const add = (script, name, names) => {
+    const key = script + " " + name;
+    if (name === "" || reported[key] === true || pairs >= 500) return names;
+    reported[key] = true; pairs += 1;
+    return names === "" ? name : names + ";" + name;
+  };
   const read = (value) => {
     if (typeof value !== "string" || value === "" || pairs >= 500) return;
-    const found = apply(exec, SCRIPT, [stack()]);
-    const script = found ? found[1] : "";
+    const script = scriptOf();
     if (value === lastValue && script === lastScript) return;  // the common loop: nothing new
     lastValue = value; lastScript = script;
     let names = "", start = 0;
@@ -141,12 +152,7 @@ _HOOK = """
       if (end < 0) end = value.length;
       const part = apply(slice, value, [start, end]);
       const eq = apply(indexOf, part, ["="]);
-      const name = apply(trim, eq < 0 ? "" : apply(slice, part, [0, eq]), []);
-      const key = script + " " + name;
-      if (name !== "" && reported[key] !== true) {
-        reported[key] = true; pairs += 1;
-        names = names === "" ? name : names + ";" + name;
-      }
+      names = add(script, apply(trim, eq < 0 ? "" : apply(slice, part, [0, eq]), []), names);
       start = end + 1;
     }
     if (names !== "") send("read", script, names, location.href);
@@ -198,6 +204,44 @@ _HOOK = """
       } catch (e) {}
       return apply(set, this, arguments);
     };
+  }
+  if (g.cookieStore && g.CookieStore) {
+    // Reads: cookieStore.get resolves to one CookieListItem (or null), getAll to an array of
+    // them, fresh objects of the browser's own. The script is named from the stack of the
+    // call; the result is awaited (no page ``then``: an own ``constructor`` on the browser's
+    // promise makes ``await`` take it as is) and read by index and own ``name`` only.
+    const NativePromise = Promise, define = Object.defineProperty, isArray = Array.isArray;
+    const nameOf = (item) => {
+      const name = item !== null && typeof item === "object" ? item.name : undefined;
+      return typeof name === "string" ? name : "";
+    };
+    const found = (script, result) => {
+      if (pairs >= 500) return;
+      let names = "";
+      if (isArray(result)) {
+        for (let i = 0; i < result.length && pairs < 500; i++) {
+          names = add(script, nameOf(result[i]), names);
+        }
+      } else { names = add(script, nameOf(result), names); }
+      if (names !== "") send("read", script, names, location.href);
+    };
+    const watch = (native) => async function () {
+      let script = "";
+      try { script = scriptOf(); } catch (e) {}
+      const pending = apply(native, this, arguments);  // the browser's promise, never shown
+      try { define(pending, "constructor", { value: NativePromise }); } catch (e) {}
+      const result = await pending;
+      try { found(script, result); } catch (e) {}
+      return result;
+    };
+    for (const method of ["get", "getAll"]) {
+      const native = CookieStore.prototype[method];
+      if (typeof native === "function") {
+        define(CookieStore.prototype, method, {
+          configurable: true, enumerable: true, writable: true, value: watch(native),
+        });
+      }
+    }
   }
 })();
 """

@@ -1,6 +1,6 @@
 """What scripts read and send, kept by shape only: the cookie names each script read through
-``document.cookie`` (``CookieReads``) and the top-level keys of a JSON request body
-(``body_keys``). Values are never kept.
+``document.cookie`` or ``cookieStore.get``/``getAll`` (``CookieReads``) and the top-level keys
+of a JSON request body (``body_keys``). Values are never kept.
 
 The names arrive from the init script (``page_scripts.cookie_hook``), once per new (script,
 name) pair of a frame; they are untrusted and bounded here.

@@ -8,3 +8,10 @@
   window.__readLoopMs = performance.now() - t0;
   window.__readHits = hits;
 })();
+// Once the page is parsed, it reads the consent cookies the page set after this script ran,
+// through the Cookie Store API: by name, by {name}, and one that is not there.
+document.addEventListener("DOMContentLoaded", async function () {
+  await cookieStore.get("cs_pref");
+  await cookieStore.get({name: "cs_opt"});
+  await cookieStore.get("cs_missing");
+});

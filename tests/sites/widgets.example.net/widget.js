@@ -4,3 +4,7 @@
   var ga = /(?:^|; )_ga=([^;]*)/.exec(all);
   if (ga) new Image().src = "https://widgets.example.net/p.gif?cid=" + encodeURIComponent(ga[1]);
 })();
+// Once the page is parsed, it lists every cookie of the site through the Cookie Store API.
+document.addEventListener("DOMContentLoaded", function () {
+  cookieStore.getAll().then(function (all) { window.__widgetSaw = all.length; });
+});
